@@ -1,0 +1,3 @@
+from aiops_tui.cli import main
+
+raise SystemExit(main())

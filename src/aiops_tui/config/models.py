@@ -1,0 +1,166 @@
+"""The configuration contract: what a console needs to know about its fleet.
+
+Every model forbids unknown keys so a typo is an error at load time, not a silently ignored
+setting at 3 a.m. Secrets never live here: fields ending in ``_env`` name an environment variable.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+EndpointKind = Literal["vllm", "tgi", "triton", "sglang", "dcgm", "openai"]
+Environment = Literal["production", "staging", "development"]
+
+_ID = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+_DURATION = re.compile(r"^(\d+)(ms|s|m|h|d)$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str | int | float) -> float:
+    """Seconds from a Prometheus-style duration (``90s``, ``15m``, ``6h``, ``7d``) or a number."""
+    if isinstance(text, int | float):
+        return float(text)
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 15m, 6h, 7d)")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Endpoint(Strict):
+    """A model server or exporter. Model servers are also probed on /health and /v1/models."""
+
+    name: str = Field(pattern=_ID)
+    kind: EndpointKind
+    url: HttpUrl
+    timeout_s: float = Field(default=2.0, gt=0, le=60)
+    token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+
+    @property
+    def base(self) -> str:
+        return str(self.url).rstrip("/")
+
+    @property
+    def serves_model(self) -> bool:
+        return self.kind in ("vllm", "tgi", "sglang", "openai")
+
+
+class Target(Strict):
+    provider: str
+    model: str
+
+
+class Route(Strict):
+    primary: Target
+    fallback: Target | None = None
+
+
+class Versions(Strict):
+    model: str
+    prompt: str
+    index: str | None = None
+
+
+class Slo(Strict):
+    p95_latency_s: float = Field(gt=0)
+    error_rate: float = Field(default=0.05, ge=0, le=1)
+    eval_pass_rate: float = Field(default=0.9, ge=0, le=1)
+    index_max_age: float | None = Field(default=None, description="seconds; YAML may say 6h")
+
+    @field_validator("index_max_age", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return None if value is None else parse_duration(value)  # type: ignore[arg-type]
+
+
+class Pricing(Strict):
+    """Money per million tokens; what the provider bills or what the GPUs cost per token."""
+
+    input_per_mtok: float = Field(ge=0)
+    output_per_mtok: float = Field(ge=0)
+    currency: str = "USD"
+
+
+class Budget(Strict):
+    daily: float = Field(gt=0)
+
+
+class Owners(Strict):
+    product: str | None = None
+    platform: str | None = None
+    quality: str | None = None
+    route: str | None = None
+    prompt: str | None = None
+    tools: str | None = None
+    cache: str | None = None
+    cost: str | None = None
+    incident: str | None = None
+    escalation: list[str] = Field(default_factory=list)
+
+
+class JsonSource(Strict):
+    """An HTTP endpoint that returns JSON documents (eval runs or an index manifest)."""
+
+    url: HttpUrl
+    timeout_s: float = Field(default=2.0, gt=0, le=60)
+
+
+class Scenario(Strict):
+    id: str = Field(pattern=_ID)
+    name: str
+    environment: Environment = "production"
+    endpoints: list[Endpoint] = Field(min_length=1)
+    route: Route
+    versions: Versions
+    slo: Slo
+    pricing: Pricing
+    budget: Budget
+    owners: Owners = Field(default_factory=Owners)
+    evals: JsonSource | None = None
+    index: JsonSource | None = None
+    runbooks: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_endpoints(self) -> Scenario:
+        names = [e.name for e in self.endpoints]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"endpoint names repeat: {', '.join(dupes)}")
+        return self
+
+
+class Console(Strict):
+    interval_s: float = Field(default=5.0, ge=0.5, le=300)
+    window_s: float = Field(default=300.0, ge=10, description="signal window; YAML may say 5m")
+    retention: float = Field(default=7 * 86400.0, ge=3600, description="raw samples kept")
+    max_page_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024)
+
+    @field_validator("window_s", "retention", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value)  # type: ignore[arg-type]
+
+
+class Config(Strict):
+    console: Console = Field(default_factory=Console)
+    scenarios: list[Scenario] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Config:
+        ids = [s.id for s in self.scenarios]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"scenario ids repeat: {', '.join(dupes)}")
+        return self
+
+    def scenario(self, scenario_id: str) -> Scenario:
+        for scenario in self.scenarios:
+            if scenario.id == scenario_id:
+                return scenario
+        raise KeyError(scenario_id)

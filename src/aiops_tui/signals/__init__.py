@@ -1,0 +1,1 @@
+"""Signal math: pure functions from stored samples to the per-scenario picture. No I/O."""

@@ -1,0 +1,236 @@
+"""Turn a scenario's stored samples into its ``ScenarioStatus``: pure, no I/O."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from aiops_tui.config.models import Scenario
+from aiops_tui.signals.burn import burn
+from aiops_tui.signals.capacity import mean, memory_fraction
+from aiops_tui.signals.quality import age, pass_rate
+from aiops_tui.signals.quantile import histogram_quantile, parse_le
+from aiops_tui.signals.rates import increase
+from aiops_tui.signals.status import (
+    EndpointStatus,
+    EvalSuite,
+    Health,
+    ScenarioStatus,
+    Versions,
+)
+from aiops_tui.store.db import EvalRow, ManifestRow, SeriesPoints
+
+# What the window query must fetch (counters and histograms) and what the latest query fetches.
+WINDOW_METRICS = (
+    "e2e_latency_seconds_bucket",
+    "ttft_seconds_bucket",
+    "prompt_tokens_total",
+    "generation_tokens_total",
+    "requests_ok_total",
+    "requests_failed_total",
+    "request_duration_seconds_total",
+)
+GAUGE_METRICS = (
+    "requests_running",
+    "requests_waiting",
+    "kv_cache_usage",
+    "gpu_utilization",
+    "gpu_memory_used_bytes",
+    "gpu_memory_free_bytes",
+    "gpu_memory_total_bytes",
+)
+NEAR = 0.8  # warn when a signal has used 80% of its allowance
+# Below this many finished requests in the window, a p95 or an error rate is noise: shown, not
+# judged (one failed request out of four is not a 25% outage).
+MIN_REQUESTS = 20
+
+
+@dataclass(frozen=True)
+class Window:
+    start: float
+    end: float
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+def _increase_by(series: Sequence[SeriesPoints], metric: str, window: Window,
+                 key: Callable[[SeriesPoints], str] | None = None) -> dict[str, float]:
+    """Sum of per-series increases, grouped by ``key`` (like PromQL ``sum by``)."""
+    out: dict[str, float] = defaultdict(float)
+    for s in series:
+        if s.metric != metric:
+            continue
+        delta = increase(s.ts, s.values, window.start, window.end)
+        if not math.isnan(delta):
+            out[key(s) if key else ""] += delta
+    return dict(out)
+
+
+def _quantile(series: Sequence[SeriesPoints], metric: str, q: float, window: Window) -> float:
+    deltas = _increase_by(series, metric, window, key=lambda s: s.labels.get("le", ""))
+    return histogram_quantile(q, ((parse_le(le), n) for le, n in deltas.items() if le))
+
+
+def _total(series: Sequence[SeriesPoints], metric: str, window: Window) -> float:
+    return _increase_by(series, metric, window).get("", math.nan)
+
+
+def _gauges(gauges: Sequence[SeriesPoints], metric: str) -> list[float]:
+    return [g.values[-1] for g in gauges if g.metric == metric]
+
+
+def _gpu_source(gauges: Sequence[SeriesPoints]) -> list[SeriesPoints]:
+    """GPU gauges from the DCGM exporter when it is there, else from the engine (Triton).
+
+    Both describe the same physical GPUs; adding them up would count each GPU twice.
+    """
+    dcgm = {g.endpoint for g in gauges if g.metric == "gpu_memory_free_bytes"}
+    return [g for g in gauges if not dcgm or g.endpoint in dcgm]
+
+
+def _num(value: float) -> float | None:
+    return None if value is None or math.isnan(value) or math.isinf(value) else value
+
+
+def assess(
+    scenario: Scenario,
+    series: Sequence[SeriesPoints],
+    gauges: Sequence[SeriesPoints],
+    evals: Sequence[EvalRow],
+    manifest: ManifestRow | None,
+    endpoints: Sequence[EndpointStatus],
+    window: Window,
+) -> ScenarioStatus:
+    """``series``/``gauges``/``evals``/``manifest`` must already be this scenario's."""
+    missing: dict[str, str] = {}
+    now = window.end
+    wl = f"{window.seconds / 60:g}m"
+
+    p95 = _quantile(series, "e2e_latency_seconds_bucket", 0.95, window)
+    latency_kind = "p95"
+    if not any(s.metric == "e2e_latency_seconds_bucket" for s in series):
+        mean_latency = _total(series, "request_duration_seconds_total", window) / _total(
+            series, "requests_ok_total", window)
+        if not math.isnan(mean_latency):
+            p95, latency_kind = mean_latency, "mean"
+    if math.isnan(p95):
+        missing["p95_s"] = f"no latency samples with requests in the last {wl}"
+    ttft = _quantile(series, "ttft_seconds_bucket", 0.95, window)
+    if math.isnan(ttft):
+        missing["ttft_p95_s"] = "engine exposes no time-to-first-token histogram"
+
+    ok = _total(series, "requests_ok_total", window)
+    failed = _total(series, "requests_failed_total", window)
+    ok, failed = (0.0 if math.isnan(ok) else ok), (0.0 if math.isnan(failed) else failed)
+    error_rate = failed / (ok + failed) if ok + failed > 0 else math.nan
+    if math.isnan(error_rate):
+        missing["error_rate"] = f"no finished requests in the last {wl}"
+
+    tokens_in = _total(series, "prompt_tokens_total", window) / window.seconds
+    tokens_out = _total(series, "generation_tokens_total", window) / window.seconds
+    cost = burn(tokens_in, tokens_out, scenario.pricing.input_per_mtok,
+                scenario.pricing.output_per_mtok, scenario.budget.daily)
+    if math.isnan(cost.cost_per_hour):
+        missing["cost_per_hour"] = f"no token counters with two samples in the last {wl}"
+
+    gpus = _gpu_source(gauges)
+    gpu_util = mean(_gauges(gpus, "gpu_utilization"))
+    gpu_memory = memory_fraction(_gauges(gpus, "gpu_memory_used_bytes"),
+                                 _gauges(gpus, "gpu_memory_free_bytes"),
+                                 _gauges(gpus, "gpu_memory_total_bytes"))
+    kv = _gauges(gauges, "kv_cache_usage")
+    kv_use = max(kv) if kv else math.nan
+    running = _gauges(gauges, "requests_running")
+    waiting = _gauges(gauges, "requests_waiting")
+    if math.isnan(gpu_util):
+        missing["gpu_util"] = "no fresh GPU utilisation (DCGM or Triton) sample"
+    if math.isnan(kv_use):
+        missing["kv_use"] = "engine exposes no KV-cache gauge"
+
+    suites = [EvalSuite(suite=e.suite, passed=e.passed, total=e.total, model=e.model,
+                        prompt=e.prompt, index=e.index_version, finished_at=e.finished_at)
+              for e in evals]
+    eval_rate = pass_rate([(e.passed, e.total) for e in evals])
+    if math.isnan(eval_rate):
+        missing["eval_pass_rate"] = "no eval runs received"
+    index_age = age(now, manifest.built_at if manifest else None)
+    if manifest is None:
+        missing["index_age_s"] = "no index manifest received" if scenario.index else \
+            "scenario has no index"
+
+    served = next((m for e in endpoints if e.served_models for m in e.served_models), None)
+    versions = Versions(model=scenario.versions.model, prompt=scenario.versions.prompt,
+                        index=scenario.versions.index, served_model=served)
+    status = dict(
+        p95_s=_num(p95), ttft_p95_s=_num(ttft), error_rate=_num(error_rate),
+        tokens_in_per_min=_num(cost.tokens_in_per_min),
+        tokens_out_per_min=_num(cost.tokens_out_per_min),
+        cost_per_hour=_num(cost.cost_per_hour), budget_fraction=_num(cost.budget_fraction),
+        gpu_util=_num(gpu_util), gpu_memory=_num(gpu_memory), kv_use=_num(kv_use),
+        running=sum(running) if running else None, waiting=sum(waiting) if waiting else None,
+        eval_pass_rate=_num(eval_rate), index_age_s=_num(index_age),
+    )
+    requests = ok + failed
+    if requests < MIN_REQUESTS:
+        # Keep the numbers on screen but out of the verdict.
+        judged = {**status, "p95_s": None, "error_rate": None}
+        missing.setdefault("low_traffic", f"{requests:.0f} requests in the last {wl}: latency "
+                           f"and error rate are shown but not judged below {MIN_REQUESTS}")
+    else:
+        judged = status
+    health, problems = _judge(scenario, judged, endpoints, versions)
+    route = scenario.route.primary
+    return ScenarioStatus(
+        id=scenario.id, name=scenario.name, environment=scenario.environment, at=now,
+        window_s=window.seconds, health=health, problems=problems, latency_kind=latency_kind,
+        p95_slo_s=scenario.slo.p95_latency_s, error_slo=scenario.slo.error_rate,
+        daily_budget=scenario.budget.daily, currency=scenario.pricing.currency,
+        eval_threshold=scenario.slo.eval_pass_rate, eval_suites=suites,
+        index_version=manifest.version if manifest else None,
+        index_slo_s=scenario.slo.index_max_age, route=f"primary {route.provider}/{route.model}",
+        versions=versions, endpoints=list(endpoints), missing=missing, **status,
+    )
+
+
+def _judge(scenario: Scenario, s: dict[str, float | None], endpoints: Sequence[EndpointStatus],
+           versions: Versions) -> tuple[Health, list[str]]:
+    """Worst condition wins; each problem is a short sentence for the describe pane."""
+    crit: list[str] = []
+    warn: list[str] = []
+    slo = scenario.slo
+
+    def check(value: float | None, limit: float | None, what: str, above: bool = True) -> None:
+        if value is None or limit is None:
+            return
+        if (value > limit) if above else (value < limit):
+            crit.append(f"{what} {value:.3g} {'>' if above else '<'} {limit:.3g}")
+        elif above and value > limit * NEAR:
+            warn.append(f"{what} {value:.3g} near {limit:.3g}")
+
+    check(s["p95_s"], slo.p95_latency_s, "latency s")
+    check(s["error_rate"], slo.error_rate, "error rate")
+    check(s["eval_pass_rate"], slo.eval_pass_rate, "eval pass rate", above=False)
+    check(s["index_age_s"], slo.index_max_age, "index age s")
+    check(s["budget_fraction"], 1.0, "burn vs budget")
+    for name in ("kv_use", "gpu_memory"):
+        value = s[name]
+        if value is not None and value > 0.95:
+            warn.append(f"{name.replace('_', ' ')} {value:.0%}")
+    for e in endpoints:
+        if e.state in ("down", "bad payload"):
+            crit.append(f"{e.name} {e.state}: {e.reason}")
+        elif e.state != "up":
+            warn.append(f"{e.name} {e.state}: {e.reason}")
+    if versions.served_model and versions.served_model != versions.model:
+        warn.append(f"served model {versions.served_model} is not configured {versions.model}")
+    if crit:
+        return Health.CRIT, crit + warn
+    if warn:
+        return Health.WARN, warn
+    if s["p95_s"] is None and s["error_rate"] is None:
+        return Health.UNKNOWN, ["too little traffic in the window to judge latency and errors"]
+    return Health.OK, []

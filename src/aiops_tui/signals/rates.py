@@ -1,0 +1,51 @@
+"""Counter increase and rate with Prometheus' semantics (``increase()``/``rate()``).
+
+A counter that goes down has been reset: the value before the drop is added back. The raw
+increase between the first and last sample in the window is then extrapolated towards the window
+edges the way Prometheus does, so the same samples give the same number as PromQL.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from itertools import pairwise
+
+
+def raw_increase(values: Sequence[float]) -> float:
+    """Last minus first, adding back the value before every reset."""
+    total = values[-1] - values[0]
+    for previous, current in pairwise(values):
+        if current < previous:
+            total += previous
+    return total
+
+
+def increase(ts: Sequence[float], values: Sequence[float], start: float, end: float) -> float:
+    """``increase(x[end-start])`` at ``end`` over samples with ``start < t <= end``; NaN if < 2."""
+    points = [(t, v) for t, v in zip(ts, values, strict=True) if start < t <= end]
+    if len(points) < 2:
+        return math.nan
+    first_t, first_v = points[0]
+    last_t = points[-1][0]
+    result = raw_increase([v for _, v in points])
+    sampled = last_t - first_t
+    if sampled <= 0:
+        return math.nan
+    to_start = first_t - start
+    to_end = end - last_t
+    average_step = sampled / (len(points) - 1)
+    # A counter cannot extrapolate below zero: stop where it would have been zero.
+    if result > 0 and first_v >= 0:
+        to_zero = sampled * (first_v / result)
+        to_start = min(to_start, to_zero)
+    threshold = average_step * 1.1
+    interval = sampled
+    interval += to_start if to_start < threshold else average_step / 2
+    interval += to_end if to_end < threshold else average_step / 2
+    return result * interval / sampled
+
+
+def rate(ts: Sequence[float], values: Sequence[float], start: float, end: float) -> float:
+    """Per-second ``rate(x[end-start])``."""
+    return increase(ts, values, start, end) / (end - start)

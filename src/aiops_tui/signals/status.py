@@ -1,0 +1,97 @@
+"""The per-scenario picture the UI, ``status --json`` and follower consoles all read.
+
+These models are the contract between the core and its readers. A number that cannot be
+computed is ``None`` and ``missing[field]`` says why, so the screen can show "—" with a reason
+instead of a zero that looks healthy.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Health(enum.StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    CRIT = "crit"
+    UNKNOWN = "unknown"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class EndpointStatus(Model):
+    name: str
+    kind: str
+    state: str
+    reason: str = ""
+    latency_ms: float = 0.0
+    served_models: list[str] | None = None
+    last_ok: float | None = None
+
+
+class EvalSuite(Model):
+    suite: str
+    passed: int
+    total: int
+    model: str
+    prompt: str
+    index: str | None
+    finished_at: float
+
+
+class Versions(Model):
+    model: str
+    prompt: str
+    index: str | None
+    served_model: str | None = None  # what /v1/models says is actually loaded
+
+
+class ScenarioStatus(Model):
+    id: str
+    name: str
+    environment: str
+    at: float
+    window_s: float
+    health: Health
+    problems: list[str]
+    latency_kind: str  # "p95" from a histogram, "mean" where the engine only has counters
+    p95_s: float | None
+    p95_slo_s: float
+    ttft_p95_s: float | None
+    error_rate: float | None
+    error_slo: float
+    tokens_in_per_min: float | None
+    tokens_out_per_min: float | None
+    cost_per_hour: float | None
+    daily_budget: float
+    budget_fraction: float | None
+    currency: str
+    gpu_util: float | None
+    gpu_memory: float | None
+    kv_use: float | None
+    running: float | None
+    waiting: float | None
+    eval_pass_rate: float | None
+    eval_threshold: float
+    eval_suites: list[EvalSuite]
+    index_version: str | None
+    index_age_s: float | None
+    index_slo_s: float | None
+    route: str
+    versions: Versions
+    endpoints: list[EndpointStatus]
+    missing: dict[str, str]
+
+
+class FleetSnapshot(Model):
+    """One cycle's picture of the whole fleet, as shared with followers and scripts."""
+
+    at: float
+    interval_s: float
+    cycle_ms: float
+    writer_pid: int
+    scenarios: list[ScenarioStatus]

@@ -1,0 +1,1 @@
+"""Data collection: the only place (with actions) that talks HTTP to the fleet."""

@@ -1,0 +1,93 @@
+"""One collection cycle: every endpoint, eval feed and index manifest of the fleet, concurrently."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from aiops_tui.config.models import Config, Endpoint, JsonSource
+from aiops_tui.sources.documents import EvalRun, EvalRuns, IndexManifest
+from aiops_tui.sources.scrape import EndpointResult, FetchError, State, collect_endpoint, fetch_json
+
+
+@dataclass
+class FeedResult:
+    """Outcome of reading a JSON feed (evals or index manifest) for one scenario."""
+
+    scenario: str
+    feed: str
+    state: State = State.UP
+    reason: str = ""
+
+
+@dataclass
+class Collection:
+    at: float
+    endpoints: list[EndpointResult] = field(default_factory=list)
+    feeds: list[FeedResult] = field(default_factory=list)
+    eval_runs: dict[str, list[EvalRun]] = field(default_factory=dict)
+    manifests: dict[str, IndexManifest] = field(default_factory=dict)
+
+
+def auth_headers(endpoint: Endpoint) -> dict[str, str]:
+    """Bearer token from the environment variable the config names; never from the config."""
+    if endpoint.token_env and os.environ.get(endpoint.token_env):
+        return {"Authorization": f"Bearer {os.environ[endpoint.token_env]}"}
+    return {}
+
+
+class Collector:
+    """Owns the HTTP client for the life of the console, so connections are reused."""
+
+    def __init__(self, config: Config, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.clock = clock
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            headers={"User-Agent": "aiops-tui", "Accept": "text/plain, application/json"},
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def collect(self) -> Collection:
+        started = self.clock()
+        limit = self.config.console.max_page_bytes
+        endpoint_jobs = [
+            collect_endpoint(self._client, s.id, e, auth_headers(e), limit, started)
+            for s in self.config.scenarios
+            for e in s.endpoints
+        ]
+        feed_jobs = []
+        for s in self.config.scenarios:
+            if s.evals:
+                feed_jobs.append(self._feed(s.id, "evals", s.evals, EvalRuns, limit))
+            if s.index:
+                feed_jobs.append(self._feed(s.id, "index", s.index, IndexManifest, limit))
+        endpoints = await asyncio.gather(*endpoint_jobs)
+        feeds = await asyncio.gather(*feed_jobs)
+        out = Collection(at=started, endpoints=list(endpoints))
+        for feed, document in feeds:
+            out.feeds.append(feed)
+            if isinstance(document, EvalRuns):
+                out.eval_runs[feed.scenario] = document.runs
+            elif isinstance(document, IndexManifest):
+                out.manifests[feed.scenario] = document
+        return out
+
+    async def _feed(self, scenario: str, name: str, source: JsonSource, model: type,
+                    limit: int) -> tuple[FeedResult, object | None]:
+        result = FeedResult(scenario, name)
+        try:
+            document = await fetch_json(self._client, str(source.url), source.timeout_s, model,
+                                        limit)
+        except FetchError as exc:
+            result.state, result.reason = exc.state, exc.reason
+            return result, None
+        return result, document

@@ -1,0 +1,257 @@
+"""The DuckDB store: the only module that speaks SQL.
+
+One process holds the file for writing (DuckDB's own lock); nobody else can open it while it
+does. ``open_writer`` therefore raises ``StoreLocked`` naming the holder, and the caller turns
+into a follower that reads the holder's live snapshot instead (see ``store.live``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from aiops_tui.sources.collector import Collection
+from aiops_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+SeriesKey = tuple[str, str, str, str]  # scenario, endpoint, metric, labels (JSON)
+
+
+class StoreLocked(Exception):
+    """Another process holds the store for writing."""
+
+    def __init__(self, path: Path, holder: str) -> None:
+        super().__init__(f"{path} is held by {holder}")
+        self.path = path
+        self.holder = holder
+
+
+class StoreError(Exception):
+    """The store file cannot be used (corrupt, wrong version, unwritable)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoints:
+    scenario: str
+    endpoint: str
+    metric: str
+    labels: dict[str, str]
+    ts: list[float]
+    values: list[float]
+
+
+@dataclass(frozen=True, slots=True)
+class EvalRow:
+    scenario: str
+    suite: str
+    passed: int
+    total: int
+    model: str
+    prompt: str
+    index_version: str | None
+    finished_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestRow:
+    scenario: str
+    index_name: str
+    version: str
+    built_at: float
+    source_watermark: float
+    documents: int
+
+
+_HOLDER = re.compile(r"Conflicting lock is held in (.+?)(?: \(PID (\d+)\))?\.?(?: See|$)")
+
+
+def open_writer(path: Path) -> Store:
+    """Open (creating and migrating as needed) for writing, or raise ``StoreLocked``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        message = str(exc)
+        if "lock" in message.lower():
+            match = _HOLDER.search(message)
+            holder = f"PID {match.group(2)}" if match and match.group(2) else "another process"
+            raise StoreLocked(path, holder) from exc
+        raise StoreError(f"{path}: {message}") from exc
+    except duckdb.Error as exc:
+        raise StoreError(f"{path}: {exc}") from exc
+    return Store(con, path)
+
+
+class Store:
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
+        self.con = con
+        self.path = path
+        self._migrate()
+        self._series: dict[SeriesKey, int] = {
+            (s, e, m, lab): sid
+            for sid, s, e, m, lab in con.sql(
+                "SELECT id, scenario, endpoint, metric, labels FROM series").fetchall()
+        }
+        self._evals_seen: set[tuple[str, str, float]] = set(
+            con.sql("SELECT scenario, suite, finished_at FROM eval_runs").fetchall())
+        self._manifests_seen: set[tuple[str, str]] = set(
+            con.sql("SELECT scenario, version FROM index_manifests").fetchall())
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- schema ------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        has_meta = self.con.sql(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+        ).fetchall()[0][0]
+        version = 0
+        if has_meta:
+            row = self.con.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+            version = int(row[0][0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} has schema v{version}; this aiops-tui knows up to "
+                             f"v{SCHEMA_VERSION}. Upgrade aiops-tui or use another --store.")
+        for number in range(version, SCHEMA_VERSION):
+            self.con.execute("BEGIN")
+            self.con.execute(MIGRATIONS[number])
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                             [str(number + 1)])
+            self.con.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.con.sql(
+            "SELECT value FROM meta WHERE key = 'schema_version'").fetchall()[0][0])
+
+    # -- writes ------------------------------------------------------------------------------
+    def write_collection(self, collection: Collection) -> int:
+        """Append one cycle in one transaction; returns the number of samples written."""
+        rows: list[tuple[float, int, float]] = []
+        new_series: list[tuple[int, str, str, str, str]] = []
+        for result in collection.endpoints:
+            for sample in result.samples:
+                key = (result.scenario, result.endpoint, sample.metric,
+                       json.dumps(dict(sample.labels), sort_keys=True))
+                sid = self._series.get(key)
+                if sid is None:
+                    sid = len(self._series) + 1
+                    self._series[key] = sid
+                    new_series.append((sid, *key))
+                rows.append((result.at, sid, sample.value))
+        states = [
+            (r.at, r.scenario, r.endpoint, r.kind, str(r.state), r.reason, r.latency_ms,
+             json.dumps(r.served_models) if r.served_models is not None else None)
+            for r in collection.endpoints
+        ]
+        evals = []
+        for scenario, runs in collection.eval_runs.items():
+            for run in runs:
+                key = (scenario, run.suite, run.finished_at.timestamp())
+                if key not in self._evals_seen:
+                    self._evals_seen.add(key)
+                    evals.append((scenario, run.suite, run.passed, run.total, run.model,
+                                  run.prompt, run.index, key[2]))
+        manifests = []
+        for scenario, m in collection.manifests.items():
+            if (scenario, m.version) not in self._manifests_seen:
+                self._manifests_seen.add((scenario, m.version))
+                manifests.append((scenario, m.index, m.version, m.built_at.timestamp(),
+                                  m.source_watermark.timestamp(), m.documents, collection.at))
+        self.con.execute("BEGIN")
+        try:
+            for table, batch in (("series", new_series), ("samples", rows),
+                                 ("endpoint_states", states), ("eval_runs", evals),
+                                 ("index_manifests", manifests)):
+                self._append(table, batch)
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            # Forget ids handed out in the failed batch so the next cycle re-creates them.
+            for _, *key in new_series:
+                self._series.pop(tuple(key), None)  # type: ignore[arg-type]
+            raise
+        return len(rows)
+
+    def write_status(self, at: float, statuses: Iterable[tuple[str, str]]) -> None:
+        """Per-scenario rollups (scenario id, JSON) for history screens and cheap reads."""
+        self.con.execute("BEGIN")
+        self._append("scenario_status", [(at, sid, doc) for sid, doc in statuses])
+        self.con.execute("COMMIT")
+
+    def _append(self, table: str, rows: Sequence[tuple[object, ...]]) -> None:
+        if not rows:
+            return
+        with self.con.appender(table) as appender:
+            appender.append_rows(rows)
+
+    def apply_retention(self, keep_seconds: float, now: float | None = None) -> int:
+        """Delete samples and states older than the retention; returns samples deleted."""
+        cutoff = (now or time.time()) - keep_seconds
+        deleted = self.con.execute("DELETE FROM samples WHERE ts < ?", [cutoff]).fetchall()
+        for table in ("endpoint_states", "scenario_status"):
+            self.con.execute(f"DELETE FROM {table} WHERE ts < ?", [cutoff])
+        return int(deleted[0][0]) if deleted else 0
+
+    # -- reads -------------------------------------------------------------------------------
+    def window(self, since: float, until: float, metrics: Sequence[str]) -> list[SeriesPoints]:
+        """Every point in ``[since, until]`` of the named canonical metrics, per series."""
+        rows = self.con.execute(
+            """
+            SELECT s.scenario, s.endpoint, s.metric, s.labels, list(p.ts ORDER BY p.ts),
+                   list(p.value ORDER BY p.ts)
+            FROM samples p JOIN series s ON s.id = p.series
+            WHERE p.ts BETWEEN ? AND ? AND s.metric IN (SELECT unnest(?::VARCHAR[]))
+            GROUP BY ALL
+            """,
+            [since, until, list(metrics)],
+        ).fetchall()
+        return [SeriesPoints(sc, ep, m, json.loads(lab), ts, vs) for sc, ep, m, lab, ts, vs in rows]
+
+    def latest(self, since: float, metrics: Sequence[str]) -> list[SeriesPoints]:
+        """The newest point since ``since`` of each series of the named metrics."""
+        rows = self.con.execute(
+            """
+            SELECT s.scenario, s.endpoint, s.metric, s.labels, max(p.ts), arg_max(p.value, p.ts)
+            FROM samples p JOIN series s ON s.id = p.series
+            WHERE p.ts >= ? AND s.metric IN (SELECT unnest(?::VARCHAR[]))
+            GROUP BY ALL
+            """,
+            [since, list(metrics)],
+        ).fetchall()
+        return [SeriesPoints(sc, ep, m, json.loads(lab), [t], [v])
+                for sc, ep, m, lab, t, v in rows]
+
+    def latest_evals(self) -> list[EvalRow]:
+        """The newest run of each (scenario, suite)."""
+        rows = self.con.sql(
+            """
+            SELECT scenario, suite, arg_max(passed, finished_at), arg_max(total, finished_at),
+                   arg_max(model, finished_at), arg_max(prompt, finished_at),
+                   arg_max(index_version, finished_at), max(finished_at)
+            FROM eval_runs GROUP BY scenario, suite ORDER BY scenario, suite
+            """
+        ).fetchall()
+        return [EvalRow(*row) for row in rows]
+
+    def latest_manifests(self) -> list[ManifestRow]:
+        """The newest-built manifest of each scenario's index."""
+        rows = self.con.sql(
+            """
+            SELECT scenario, arg_max(index_name, built_at), arg_max(version, built_at),
+                   max(built_at), arg_max(source_watermark, built_at), arg_max(documents, built_at)
+            FROM index_manifests GROUP BY scenario
+            """
+        ).fetchall()
+        return [ManifestRow(*row) for row in rows]
+
+    def count(self, table: str) -> int:
+        if table not in {"samples", "series", "endpoint_states", "eval_runs", "index_manifests",
+                         "scenario_status"}:
+            raise ValueError(table)
+        return int(self.con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0])

@@ -1,0 +1,56 @@
+"""The store's schema, versioned: each migration runs once, in order, when a store is opened.
+
+Timestamps are Unix seconds (DOUBLE): cheap to compare and to hand to the signal math.
+``samples`` is narrow and append-only, written in time order so recent-window scans touch only
+the newest row groups; it has no primary key because an index would slow every batch append.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: raw samples, endpoint states, eval runs, index manifests, per-scenario rollups.
+    """
+    CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+    CREATE TABLE series (
+        id INTEGER PRIMARY KEY,
+        scenario VARCHAR NOT NULL,
+        endpoint VARCHAR NOT NULL,
+        metric VARCHAR NOT NULL,
+        labels VARCHAR NOT NULL
+    );
+    CREATE TABLE samples (ts DOUBLE NOT NULL, series INTEGER NOT NULL, value DOUBLE NOT NULL);
+    CREATE TABLE endpoint_states (
+        ts DOUBLE NOT NULL,
+        scenario VARCHAR NOT NULL,
+        endpoint VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        state VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        latency_ms DOUBLE NOT NULL,
+        served_models VARCHAR
+    );
+    CREATE TABLE eval_runs (
+        scenario VARCHAR NOT NULL,
+        suite VARCHAR NOT NULL,
+        passed INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        model VARCHAR NOT NULL,
+        prompt VARCHAR NOT NULL,
+        index_version VARCHAR,
+        finished_at DOUBLE NOT NULL
+    );
+    CREATE TABLE index_manifests (
+        scenario VARCHAR NOT NULL,
+        index_name VARCHAR NOT NULL,
+        version VARCHAR NOT NULL,
+        built_at DOUBLE NOT NULL,
+        source_watermark DOUBLE NOT NULL,
+        documents BIGINT NOT NULL,
+        seen_at DOUBLE NOT NULL
+    );
+    CREATE TABLE scenario_status (ts DOUBLE NOT NULL, scenario VARCHAR NOT NULL,
+                                  status JSON NOT NULL);
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

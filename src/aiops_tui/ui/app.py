@@ -1,0 +1,149 @@
+"""The Textual app: polls the runtime, paints snapshots, routes keys. No HTTP or SQL here."""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+from rich.text import Text
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+
+from aiops_tui import __version__
+from aiops_tui.config.models import Config
+from aiops_tui.signals.status import FleetSnapshot
+from aiops_tui.ui.fleet_view import FleetView
+from aiops_tui.ui.help_screen import HelpScreen
+from aiops_tui.ui.scenario_view import ScenarioView
+from aiops_tui.ui.topbar import TopBar
+
+
+class Source(Protocol):
+    """What the app needs from the core: ``runtime.Runtime`` or a replay of snapshots."""
+
+    config: Config
+    mode: object
+    holder: str
+
+    @property
+    def interval(self) -> float: ...
+
+    def age(self, snapshot: FleetSnapshot) -> float: ...
+
+    async def cycle(self) -> FleetSnapshot | None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class SnapshotReady(Message):
+    def __init__(self, snapshot: FleetSnapshot | None, error: str = "") -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.error = error
+
+
+class AiopsApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "aiops-tui"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("p", "pause", "Pause", id="pause"),
+    ]
+
+    def __init__(self, source: Source, label: str = "") -> None:
+        super().__init__()
+        self.source = source
+        self.label = label
+        self.paused = False
+        self.snapshot: FleetSnapshot | None = None
+        self.error = ""
+        self.started = time.perf_counter()
+        self.first_frame_s: float | None = None
+
+    def on_mount(self) -> None:
+        self.push_screen(FleetView())
+        self.paint_topbar()
+        self.poll()
+        self.set_interval(1.0, self.paint_topbar)
+
+    async def on_unmount(self) -> None:
+        await self.source.aclose()
+
+    # -- the loop: one cycle, paint, re-arm (a slow cycle never overlaps the next) ------------
+    @work(exclusive=True, group="collect", exit_on_error=False)
+    async def poll(self) -> None:
+        try:
+            snapshot = await self.source.cycle()
+        except Exception as exc:  # the loop must outlive any one bad cycle
+            self.post_message(SnapshotReady(None, f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(SnapshotReady(snapshot))
+
+    def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        self.error = message.error
+        if message.snapshot is not None:
+            self.snapshot = message.snapshot
+            if not self.paused:
+                self.paint()
+        self.paint_topbar()
+        self.set_timer(self.source.interval, self.poll)
+
+    def paint(self) -> None:
+        if self.snapshot is None:
+            return
+        screen = self.screen
+        if isinstance(screen, FleetView | ScenarioView):
+            screen.show(self.snapshot)
+        if self.first_frame_s is None:
+            self.first_frame_s = time.perf_counter() - self.started
+
+    def paint_topbar(self) -> None:
+        bar = self.screen.query(TopBar)
+        if bar:
+            bar.first().show(self.status_line())
+
+    def status_line(self) -> Text:
+        line = Text.assemble(("aiops-tui ", "bold"), (__version__, "dim"))
+        if self.label:
+            line.append(f" · {self.label}")
+        mode = str(self.source.mode or "starting")
+        line.append("  ")
+        line.append(f" {mode.upper()} ", style="reverse")
+        if mode == "follower":
+            line.append(f" of {self.source.holder}", style="dim")
+        if self.paused:
+            line.append("  ")
+            line.append(" ⏸ PAUSED ", style="reverse yellow")
+        if self.snapshot is not None:
+            age = self.source.age(self.snapshot)
+            stale = age > 3 * self.source.interval
+            line.append(f"  updated {age:.0f}s ago" if age >= 1 else "  live",
+                        style="bold red" if stale else "dim")
+            if stale:
+                line.append(" ✖ STALE", style="bold red")
+            crit = sum(1 for s in self.snapshot.scenarios if s.health == "crit")
+            if crit:
+                line.append(f"  ✖ {crit} critical", style="bold red")
+        else:
+            line.append("  waiting for first collection…", style="dim")
+        if self.error:
+            line.append(f"  cycle failed: {self.error}", style="bold red")
+        return line
+
+    # -- actions -----------------------------------------------------------------------------
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        if not self.paused:
+            self.paint()
+        self.paint_topbar()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def open_scenario(self, scenario_id: str) -> None:
+        self.push_screen(ScenarioView(self.source.config.scenario(scenario_id)))

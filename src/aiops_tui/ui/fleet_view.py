@@ -1,0 +1,202 @@
+"""The fleet view: one row per scenario, updated in place cell by cell."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input
+
+from aiops_tui.signals.status import FleetSnapshot, Health, ScenarioStatus
+from aiops_tui.ui import format as fmt
+from aiops_tui.ui.topbar import TopBar
+
+
+def _p95(s: ScenarioStatus) -> Text:
+    mark = "~" if s.latency_kind == "mean" else ""
+    text = f"{mark}{fmt.duration(s.p95_s)}/{fmt.duration(s.p95_slo_s)}"
+    return fmt.graded(text, fmt.level(s.p95_s, s.p95_slo_s))
+
+
+def _errors(s: ScenarioStatus) -> Text:
+    return fmt.graded(fmt.percent(s.error_rate, 1), fmt.level(s.error_rate, s.error_slo, 0.5))
+
+
+def _tokens(s: ScenarioStatus) -> Text:
+    total = None if s.tokens_in_per_min is None else s.tokens_in_per_min + (
+        s.tokens_out_per_min or 0)
+    return Text(fmt.count(total), no_wrap=True)
+
+
+def _burn(s: ScenarioStatus) -> Text:
+    text = f"{fmt.money(s.cost_per_hour)}/h {fmt.percent(s.budget_fraction)}"
+    return fmt.graded(text, fmt.level(s.budget_fraction, 1.0))
+
+
+def _eval(s: ScenarioStatus) -> Text:
+    level = fmt.level(s.eval_pass_rate, s.eval_threshold, below=True)
+    return fmt.graded(fmt.percent(s.eval_pass_rate, 1), level)
+
+
+def _index(s: ScenarioStatus) -> Text:
+    if s.index_slo_s is None and s.index_age_s is None:
+        return Text(fmt.DASH, style="dim")
+    text = f"{fmt.duration(s.index_age_s)}/{fmt.duration(s.index_slo_s)}"
+    return fmt.graded(text, fmt.level(s.index_age_s, s.index_slo_s))
+
+
+def _gpu(s: ScenarioStatus) -> Text:
+    text = f"{fmt.percent(s.gpu_util)} {fmt.percent(s.gpu_memory)}"
+    return fmt.graded(text, fmt.level(s.gpu_memory, 1.0, 0.95))
+
+
+def _kv(s: ScenarioStatus) -> Text:
+    return fmt.graded(fmt.percent(s.kv_use), fmt.level(s.kv_use, 1.0, 0.95))
+
+
+def _model(s: ScenarioStatus) -> Text:
+    v = s.versions
+    if v.served_model and v.served_model != v.model:
+        return Text(f"▲ {fmt.clean(v.served_model)}≠cfg", style="yellow", no_wrap=True)
+    return fmt.literal(v.model.rsplit("/", 1)[-1])
+
+
+# (key, label, width, cell) — the order is the order on screen.
+COLUMNS: list[tuple[str, str, int | None, Callable[[ScenarioStatus], Text]]] = [
+    ("health", " ", 1, fmt.health_cell),
+    ("scenario", "Scenario", 15, lambda s: fmt.literal(s.id)),
+    ("p95", "p95/SLO", 13, _p95),
+    ("err", "Err", 8, _errors),
+    ("tok", "Tok/min", 7, _tokens),
+    ("burn", "Cost/h·budget", 14, _burn),
+    ("eval", "Eval", 8, _eval),
+    ("index", "Index age", 11, _index),
+    ("gpu", "GPU mem", 11, _gpu),
+    ("kv", "KV", 6, _kv),
+    ("endpoints", "Endpoints", 18, fmt.endpoints_cell),
+    ("env", "Env", 10, lambda s: fmt.literal(s.environment)),
+    ("route", "Route", 22, lambda s: fmt.literal(s.route)),
+    ("model", "Model", 24, _model),
+    ("prompt", "Prompt", 14, lambda s: fmt.literal(s.versions.prompt)),
+    ("index_version", "Index version", 22, lambda s: fmt.literal(s.versions.index or fmt.DASH)),
+]
+ORDER = {Health.CRIT: 0, Health.WARN: 1, Health.UNKNOWN: 2, Health.OK: 3}
+
+
+class FleetView(Screen[None]):
+    """Scenarios as rows, worst first. Cells are diffed: an unchanged value writes nothing."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="open", show=True),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("escape", "clear_filter", "Clear filter", id="clear-filter", show=False),
+        Binding("j", "cursor_down", "Down", id="down", show=False),
+        Binding("k", "cursor_up", "Up", id="up", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter_text = ""
+        self._shown: dict[str, tuple[Text, ...]] = {}
+        self._snapshot: FleetSnapshot | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TopBar()
+        with Vertical():
+            yield Input(placeholder="filter scenarios (esc clears)", id="filter")
+            table: DataTable[Text] = DataTable(id="fleet", cursor_type="row", zebra_stripes=False)
+            table.fixed_columns = 2
+            yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label, width, _ in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        self.query_one("#filter", Input).display = False
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.app.paint()  # type: ignore[attr-defined]
+        self.app.paint_topbar()  # type: ignore[attr-defined]
+
+    # -- data --------------------------------------------------------------------------------
+    def show(self, snapshot: FleetSnapshot) -> None:
+        self._snapshot = snapshot
+        table = self.query_one(DataTable)
+        wanted = {s.id: s for s in snapshot.scenarios if self._matches(s)}
+        with self.app.batch_update():
+            for gone in [k for k in self._shown if k not in wanted]:
+                table.remove_row(gone)
+                del self._shown[gone]
+            for sid, status in wanted.items():
+                cells = tuple(cell(status) for _, _, _, cell in COLUMNS)
+                before = self._shown.get(sid)
+                if before is None:
+                    table.add_row(*cells, key=sid)
+                else:
+                    for (key, *_), old, new in zip(COLUMNS, before, cells, strict=True):
+                        if old != new:
+                            table.update_cell(sid, key, new)
+                self._shown[sid] = cells
+            order = sorted(wanted.values(), key=lambda s: (ORDER[s.health], s.id))
+            rank = {s.id: i for i, s in enumerate(order)}
+            if [r.key.value for r in table.ordered_rows] != [s.id for s in order]:
+                table.sort("scenario", key=lambda cell: rank.get(cell.plain, 0))
+
+    def _matches(self, status: ScenarioStatus) -> bool:
+        needle = self.filter_text.lower()
+        if not needle:
+            return True
+        invert = needle.startswith("!")
+        needle = needle.lstrip("!")
+        haystack = " ".join((status.id, status.name, status.environment, status.health,
+                             status.versions.model, status.route)).lower()
+        return (needle in haystack) != invert
+
+    @property
+    def selected(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    # -- actions -----------------------------------------------------------------------------
+    def action_open(self) -> None:
+        if self.selected:
+            self.app.open_scenario(self.selected)  # type: ignore[attr-defined]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.app.open_scenario(event.row_key.value)  # type: ignore[attr-defined]
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+        self.query_one(DataTable).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        if self._snapshot:
+            self.show(self._snapshot)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(DataTable).focus()
+        if not event.value:
+            event.input.display = False
+
+    def action_cursor_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()

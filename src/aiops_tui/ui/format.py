@@ -1,0 +1,91 @@
+"""Numbers and states as short, literal ``rich.text.Text`` cells.
+
+Every cell is built as ``Text`` (never a markup string), so a model name or label containing
+``[red]`` or an escape sequence shows literally. State is carried by a symbol as well as a
+colour, so it survives ``NO_COLOR``, monochrome terminals and screen-sharing compression.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from aiops_tui.signals.status import Health, ScenarioStatus
+
+SYMBOL = {Health.OK: "●", Health.WARN: "▲", Health.CRIT: "✖", Health.UNKNOWN: "?"}
+STYLE = {Health.OK: "green", Health.WARN: "yellow", Health.CRIT: "bold red",
+         Health.UNKNOWN: "dim"}
+DASH = "—"
+
+
+def clean(text: str) -> str:
+    """Drop control characters (ESC, BEL, CR...) so untrusted text cannot drive the terminal."""
+    return "".join(ch if ch.isprintable() else "�" for ch in text)
+
+
+def literal(text: str, style: str = "") -> Text:
+    return Text(clean(text), style=style, no_wrap=True, overflow="ellipsis")
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return DASH
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    if seconds < 60:
+        return f"{seconds:.2f}s" if seconds < 10 else f"{seconds:.1f}s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f}m"
+    if seconds < 86400:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 86400:.1f}d"
+
+
+def percent(value: float | None, digits: int = 0) -> str:
+    return DASH if value is None else f"{value * 100:.{digits}f}%"
+
+
+def count(value: float | None) -> str:
+    if value is None:
+        return DASH
+    if value >= 10_000:
+        return f"{value / 1000:.0f}k"
+    if value >= 1000:
+        return f"{value / 1000:.1f}k"
+    return f"{value:.0f}"
+
+
+def money(value: float | None) -> str:
+    return DASH if value is None else (f"{value:.2f}" if value < 100 else f"{value:.0f}")
+
+
+def graded(text: str, level: Health) -> Text:
+    """A value with its state: a symbol in front when it needs attention, and a colour."""
+    if level in (Health.WARN, Health.CRIT):
+        return Text(f"{SYMBOL[level]} {text}", style=STYLE[level], no_wrap=True)
+    return Text(text, no_wrap=True)
+
+
+def level(value: float | None, limit: float | None, near: float = 0.8,
+          below: bool = False) -> Health:
+    """Where ``value`` stands against ``limit`` (a ceiling, or a floor with ``below``)."""
+    if value is None or limit is None:
+        return Health.UNKNOWN
+    if below:
+        return Health.CRIT if value < limit else Health.OK
+    if value > limit:
+        return Health.CRIT
+    return Health.WARN if value > limit * near else Health.OK
+
+
+def health_cell(status: ScenarioStatus) -> Text:
+    return Text(SYMBOL[status.health], style=STYLE[status.health])
+
+
+def endpoints_cell(status: ScenarioStatus) -> Text:
+    bad = [e for e in status.endpoints if e.state != "up"]
+    if not bad:
+        return Text(f"{len(status.endpoints)} up", style="green", no_wrap=True)
+    worst = Health.CRIT if any(e.state in ("down", "bad payload") for e in bad) else Health.WARN
+    names = ", ".join(f"{e.name} {e.state}" for e in bad)
+    return Text(f"{SYMBOL[worst]} {clean(names)}", style=STYLE[worst], no_wrap=True,
+                overflow="ellipsis")

@@ -1,0 +1,45 @@
+"""Shared fixtures: the real demo fleet on free loopback ports, and the shared captures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from aiops_tui.config import Config, load_config
+from aiops_tui.demo.fleet import DemoFleet
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+DEMO_CONFIG = ROOT / "config" / "demo.yaml"
+
+
+@pytest.fixture
+def demo_config() -> Config:
+    return load_config(DEMO_CONFIG)[0]
+
+
+@pytest.fixture
+def fleet(demo_config: Config) -> Iterator[DemoFleet]:
+    """The demo fleet serving over loopback HTTP on free ports; ``fleet.config`` points at it."""
+    running = DemoFleet(demo_config, seed=11)
+    running.start(ephemeral=True)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def fleet_config_file(fleet: DemoFleet, tmp_path: Path) -> Path:
+    """The running fleet's config as a YAML file, for the CLI."""
+    path = tmp_path / "fleet.yaml"
+    path.write_text(yaml.safe_dump(fleet.config.model_dump(mode="json"), sort_keys=False))
+    return path
+
+
+def fixture_text(name: str) -> str:
+    path = FIXTURES / name
+    if not path.exists():
+        pytest.skip(f"shared fixture {name} not present beside the repo")
+    return path.read_text(encoding="utf-8")

@@ -1,0 +1,116 @@
+"""The store: migrations, batched writes, retention, and a second console beside the first."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from aiops_tui.runtime import Mode, Runtime
+from aiops_tui.sources.collector import Collection
+from aiops_tui.sources.exposition import Sample
+from aiops_tui.sources.scrape import EndpointResult
+from aiops_tui.store import live
+from aiops_tui.store.db import StoreError, StoreLocked, open_writer
+from aiops_tui.store.schema import SCHEMA_VERSION
+
+
+def collection(at: float, value: float) -> Collection:
+    result = EndpointResult("s1", "e1", "vllm", at=at,
+                            samples=[Sample("prompt_tokens_total", (("model", "m"),), value),
+                                     Sample("requests_running", (), value / 10)])
+    return Collection(at=at, endpoints=[result])
+
+
+def test_schema_is_versioned_and_writes_are_batched(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    store = open_writer(path)
+    assert store.schema_version == SCHEMA_VERSION
+    for i in range(5):
+        assert store.write_collection(collection(1000.0 + i, 10.0 * i)) == 2
+    [points] = store.window(1000.5, 1004, ["prompt_tokens_total"])
+    assert points.ts == [1001, 1002, 1003, 1004] and points.values == [10, 20, 30, 40]
+    assert points.labels == {"model": "m"}
+    [gauge] = store.latest(1000, ["requests_running"])
+    assert gauge.values == [4.0]
+    assert store.count("series") == 2
+    assert store.apply_retention(keep_seconds=2, now=1004.0) == 4  # ts 1000, 1001 × 2 series
+    store.close()
+    reopened = open_writer(path)  # series ids survive a restart and are reused
+    reopened.write_collection(collection(1005.0, 50.0))
+    assert reopened.count("series") == 2
+    reopened.close()
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    store = open_writer(path)
+    store.con.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    store.close()
+    with pytest.raises(StoreError, match="schema v999"):
+        open_writer(path)
+
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from aiops_tui.store.db import open_writer
+store = open_writer(Path(sys.argv[1]))
+print("held", flush=True)
+time.sleep(30)
+"""
+
+
+def test_second_process_gets_store_locked_naming_the_holder(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(StoreLocked) as info:
+            open_writer(path)
+        assert info.value.holder == f"PID {holder.pid}"
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+async def test_follower_shows_the_writers_picture_and_takes_over(fleet, fleet_config_file,
+                                                                 tmp_path: Path) -> None:
+    """A console beside a running collector reads its live snapshot; when it stops, takes over."""
+    store = tmp_path / "shared.duckdb"
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "aiops_tui", "run", "--headless", "--config",
+         str(fleet_config_file), "--store", str(store)],
+        stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 20
+        while live.read(store) is None and time.time() < deadline:
+            time.sleep(0.2)
+        follower = Runtime(fleet.config, store)
+        assert follower.open() is Mode.FOLLOWER and follower.holder == f"PID {writer.pid}"
+        snapshot = await follower.cycle()
+        assert snapshot is not None and snapshot.writer_pid == writer.pid
+        assert [s.id for s in snapshot.scenarios] == [s.id for s in fleet.config.scenarios]
+        status = subprocess.run(
+            [sys.executable, "-m", "aiops_tui", "status", "--json", "--config",
+             str(fleet_config_file), "--store", str(store)], capture_output=True, text=True)
+        assert status.returncode == 0, status.stderr
+        document = json.loads(status.stdout)
+        assert document["mode"] == "follower"
+        assert {s["id"] for s in document["scenarios"]} == {s.id for s in fleet.config.scenarios}
+    finally:
+        writer.terminate()
+        writer.wait(10)
+    assert "as writer" in writer.stderr.read()
+    time.sleep(0.1)
+    follower.config = fleet.config.model_copy(
+        update={"console": fleet.config.console.model_copy(update={"interval_s": 0.5})})
+    live.snapshot_path(store).unlink()  # the old writer's picture is gone: take over
+    snapshot = await follower.cycle()
+    assert follower.mode is Mode.WRITER and snapshot.writer_pid != writer.pid
+    await follower.aclose()

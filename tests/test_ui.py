@@ -1,0 +1,157 @@
+"""The console driven by keys, over a live demo fleet or a recorded snapshot."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable
+
+from aiops_tui.demo.fleet import DemoFleet
+from aiops_tui.runtime import Runtime
+from aiops_tui.signals.status import FleetSnapshot
+from aiops_tui.ui.app import AiopsApp
+from aiops_tui.ui.help_screen import HelpScreen
+from aiops_tui.ui.scenario_view import ScenarioView
+from tests.test_collect_integration import SteppedClock, cycles
+
+
+async def wait_for(pilot, condition, timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition never held"
+        await pilot.pause(0.05)
+
+
+def cell(app: AiopsApp, row: str, column: str) -> str:
+    return app.screen.query_one(DataTable).get_cell(row, column).plain
+
+
+async def test_fleet_view_keys_over_the_live_fleet(fleet: DemoFleet, tmp_path: Path) -> None:
+    config = fleet.config.model_copy(
+        update={"console": fleet.config.console.model_copy(update={"interval_s": 0.5})})
+    app = AiopsApp(Runtime(config, tmp_path / "s.duckdb"), label="test")
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: table.row_count == 4)
+        first = app.snapshot
+        await wait_for(pilot, lambda: app.snapshot is not first and
+                       cell(app, "support-chat", "tok") != "—")
+        assert "/" in cell(app, "support-chat", "p95")
+        assert cell(app, "claims-triage", "p95").lstrip("▲✖ ").startswith("~")  # Triton: mean
+        assert cell(app, "support-chat", "endpoints") == "2 up"
+
+        await pilot.press("slash", *"doc", "enter")
+        assert [r.key.value for r in table.ordered_rows] == ["doc-search"]
+        await pilot.press("slash", "escape")
+        assert table.row_count == 4
+
+        await pilot.press("p")
+        assert "PAUSED" in app.status_line().plain
+        painted = app.snapshot
+        await wait_for(pilot, lambda: app.snapshot is not painted)
+        await pilot.press("p")
+        assert "PAUSED" not in app.status_line().plain
+
+        table.move_cursor(row=table.get_row_index("support-chat"))
+        await pilot.press("enter")
+        assert isinstance(app.screen, ScenarioView)
+        body = app.screen.query_one("#scenario").render()
+        assert "Support chat assistant" in str(body) or app.screen.scenario.id == "support-chat"
+        await pilot.press("escape")
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("q")
+
+
+async def test_down_endpoint_is_marked_while_other_rows_update(fleet: DemoFleet,
+                                                               tmp_path: Path) -> None:
+    config = fleet.config.model_copy(
+        update={"console": fleet.config.console.model_copy(update={"interval_s": 0.5})})
+    app = AiopsApp(Runtime(config, tmp_path / "s.duckdb"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        fleet.inject("doc-search", "tgi-a", "http-500")
+        await wait_for(pilot, lambda: "tgi-a down" in cell(app, "doc-search", "endpoints"))
+        assert cell(app, "doc-search", "health") == "✖"
+        before = app.snapshot
+        await wait_for(pilot, lambda: app.snapshot is not before)
+        assert cell(app, "support-chat", "endpoints") == "2 up"
+        assert app.snapshot.at > before.at
+
+
+class Replay:
+    """A recorded snapshot played back: deterministic screens for snapshot tests."""
+
+    def __init__(self, config, snapshot: FleetSnapshot) -> None:
+        self.config, self.snapshot = config, snapshot
+        self.mode, self.holder, self.interval = "writer", "PID 1", 3600.0
+
+    def age(self, snapshot: FleetSnapshot) -> float:
+        return 4.0
+
+    async def cycle(self) -> FleetSnapshot:
+        return self.snapshot
+
+    async def aclose(self) -> None:
+        return None
+
+
+@pytest.fixture
+async def recorded(demo_config, tmp_path: Path):
+    """Six cycles of the seeded demo fleet on a stepped clock: the same numbers every run."""
+    data = demo_config.model_dump(mode="json")
+    data["scenarios"][3]["versions"]["model"] = "[bold red]evil[blink]\x1b[2J"  # hostile text
+    config = type(demo_config).model_validate(data)
+    clock = SteppedClock()
+    fleet = DemoFleet(config, seed=3, clock=clock)
+    live = fleet.start(ephemeral=True)
+    fleet.inject("doc-search", "tgi-a", "http-500")
+    runtime = Runtime(live, tmp_path / "s.duckdb", clock=clock)
+    try:
+        await cycles(runtime, clock, n=5, step=15)
+        fleet.inject("doc-search", "tgi-a", None)
+        fleet.inject("support-chat", "vllm-a", "garbage")
+        snapshot = await cycles(runtime, clock, n=1, step=15)
+        await runtime.aclose()
+    finally:
+        fleet.stop()
+    snapshot = snapshot.model_copy(update={"scenarios": [
+        s.model_copy(update={"endpoints": [e.model_copy(update={"latency_ms": 1.0})
+                                           for e in s.endpoints]})
+        for s in snapshot.scenarios]})
+    return Replay(live, snapshot)
+
+
+async def test_markup_and_escapes_in_untrusted_text_render_literally(recorded) -> None:
+    app = AiopsApp(recorded)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        model = cell(app, "code-review", "model")
+        assert model == "[bold red]evil[blink]�[2J"
+        app.open_scenario("code-review")
+        await pilot.pause()
+        svg = app.export_screenshot()
+        assert "evil[blink]" in svg and "\x1b" not in svg
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_fleet_view_snapshot(snap_compare, recorded, size) -> None:
+    async def settle(pilot) -> None:
+        await wait_for(pilot, lambda: pilot.app.snapshot is not None)
+        await pilot.pause()
+
+    assert snap_compare(AiopsApp(recorded, label="demo fleet"), terminal_size=size,
+                        run_before=settle)
+
+
+def test_scenario_view_snapshot(snap_compare, recorded) -> None:
+    async def open_support_chat(pilot) -> None:
+        await wait_for(pilot, lambda: pilot.app.snapshot is not None)
+        pilot.app.open_scenario("support-chat")
+        await pilot.pause()
+
+    assert snap_compare(AiopsApp(recorded, label="demo fleet"), terminal_size=(120, 40),
+                        run_before=open_support_chat)
