@@ -139,20 +139,23 @@ def _runtime(config, store: Path):  # type: ignore[no-untyped-def]
 
 
 def _run(config, store: Path, headless: bool, label: str) -> int:  # type: ignore[no-untyped-def]
+    if not headless:
+        # The console opens the store in its first cycle, after the first frame is painted;
+        # a store it cannot use is reported in its top bar.
+        from aiops_tui.runtime import Runtime
+        from aiops_tui.ui.app import AiopsApp
+
+        AiopsApp(Runtime(config, store), label=label).run()
+        return 0
     runtime = _runtime(config, store)
     if runtime is None:
         return EXIT_STORE
-    if headless:
-        from aiops_tui.runtime import run_headless
+    from aiops_tui.runtime import run_headless
 
-        print(f"aiops-tui: collecting into {store} as {runtime.mode} every "
-              f"{runtime.interval:g}s (Ctrl-C stops)", file=sys.stderr)
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_headless(runtime, run_headless))
-        return 0
-    from aiops_tui.ui.app import AiopsApp
-
-    AiopsApp(runtime, label=label).run()
+    print(f"aiops-tui: collecting into {store} as {runtime.mode} every "
+          f"{runtime.interval:g}s (Ctrl-C stops)", file=sys.stderr)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_headless(runtime, run_headless))
     return 0
 
 

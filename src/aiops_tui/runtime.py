@@ -15,14 +15,15 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiops_tui.config.models import Config
-from aiops_tui.signals.assess import GAUGE_METRICS, WINDOW_METRICS, Window, assess
 from aiops_tui.signals.status import EndpointStatus, FleetSnapshot
-from aiops_tui.sources.collector import Collection, Collector
-from aiops_tui.sources.scrape import State
 from aiops_tui.store import live
-from aiops_tui.store.db import Store, StoreLocked, open_writer
+
+if TYPE_CHECKING:
+    from aiops_tui.sources.collector import Collection, Collector
+    from aiops_tui.store.db import Store
 
 RETENTION_EVERY_S = 3600.0
 STALE_AFTER_INTERVALS = 3
@@ -49,13 +50,24 @@ class Runtime:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def open(self) -> Mode:
-        """Take the store for writing if free, else follow whoever holds it."""
+        """Take the store for writing if free, else follow whoever holds it.
+
+        DuckDB and httpx are imported here, not at module load: the console paints its first
+        frame while they load (Harlequin's lesson: a UI core must be cheap to import).
+        """
+        from aiops_tui.sources.collector import Collector
+        from aiops_tui.store.db import StoreLocked, open_writer
+
         try:
             self.store = open_writer(self.store_path)
         except StoreLocked as exc:
             self.mode, self.holder = Mode.FOLLOWER, exc.holder
             return self.mode
+        from aiops_tui.signals.assess import GAUGE_METRICS, WINDOW_METRICS
+
         self.mode, self.holder = Mode.WRITER, f"PID {os.getpid()}"
+        self.store.keep_recent(self.config.console.window_s + 2 * self.interval,
+                               WINDOW_METRICS + GAUGE_METRICS)
         self._collector = Collector(self.config, self.clock)
         return self.mode
 
@@ -71,7 +83,7 @@ class Runtime:
     async def cycle(self) -> FleetSnapshot | None:
         """Run one cycle; a follower returns the writer's newest snapshot (or None yet)."""
         if self.mode is None:
-            self.open()
+            await asyncio.to_thread(self.open)  # the first frame paints meanwhile
         if self.mode is Mode.FOLLOWER:
             snapshot = live.read(self.store_path)
             if snapshot is None or self.age(snapshot) > STALE_AFTER_INTERVALS * self.interval:
@@ -110,15 +122,18 @@ class Runtime:
     def compute(self, now: float,
                 endpoints: dict[str, list[EndpointStatus]]) -> FleetSnapshot:
         """Every scenario's status from the store, as of ``now``."""
-        assert self.store is not None
+        from aiops_tui.signals.assess import WINDOW_METRICS, Window, assess
+
+        assert self.store is not None and self.store.recent is not None
         window = Window(now - self.config.console.window_s, now)
-        series_by = defaultdict(list)
-        for s in self.store.window(window.start, window.end, WINDOW_METRICS):
-            series_by[s.scenario].append(s)
-        gauges_by = defaultdict(list)
         fresh = now - STALE_AFTER_INTERVALS * self.interval
-        for g in self.store.latest(fresh, GAUGE_METRICS):
-            gauges_by[g.scenario].append(g)
+        series_by = defaultdict(list)
+        gauges_by = defaultdict(list)
+        for s in self.store.recent:
+            if s.metric in WINDOW_METRICS:
+                series_by[s.scenario].append(s)
+            elif s.ts[-1] >= fresh:
+                gauges_by[s.scenario].append(s)
         evals_by = defaultdict(list)
         for e in self.store.latest_evals():
             evals_by[e.scenario].append(e)
@@ -132,6 +147,8 @@ class Runtime:
                              writer_pid=os.getpid(), scenarios=statuses)
 
     def _endpoint_statuses(self, collection: Collection) -> dict[str, list[EndpointStatus]]:
+        from aiops_tui.sources.scrape import State
+
         out: dict[str, list[EndpointStatus]] = defaultdict(list)
         for r in collection.endpoints:
             key = (r.scenario, r.endpoint)
@@ -142,9 +159,12 @@ class Runtime:
                 latency_ms=round(r.latency_ms, 1), served_models=r.served_models,
                 last_ok=self._last_ok.get(key)))
         for f in collection.feeds:
-            if f.state is not State.UP:
-                out[f.scenario].append(EndpointStatus(
-                    name=f"{f.feed} feed", kind=f.feed, state=str(f.state), reason=f.reason))
+            key = (f.scenario, f"{f.feed} feed")
+            if f.state is State.UP:
+                self._last_ok[key] = collection.at
+            out[f.scenario].append(EndpointStatus(
+                name=key[1], kind=f.feed, state=str(f.state), reason=f.reason,
+                last_ok=self._last_ok.get(key)))
         return out
 
 

@@ -20,7 +20,7 @@ from aiops_tui.signals.status import (
     ScenarioStatus,
     Versions,
 )
-from aiops_tui.store.db import EvalRow, ManifestRow, SeriesPoints
+from aiops_tui.store.points import EvalRow, ManifestRow, SeriesPoints
 
 # What the window query must fetch (counters and histograms) and what the latest query fetches.
 WINDOW_METRICS = (
@@ -43,8 +43,9 @@ GAUGE_METRICS = (
 )
 NEAR = 0.8  # warn when a signal has used 80% of its allowance
 # Below this many finished requests in the window, a p95 or an error rate is noise: shown, not
-# judged (one failed request out of four is not a 25% outage).
-MIN_REQUESTS = 20
+# judged (three failed requests out of eighty are not a 4% outage).
+MIN_REQUESTS = 100
+SATURATED = 0.95  # KV cache or GPU memory this full queues new work
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,11 @@ def _quantile(series: Sequence[SeriesPoints], metric: str, q: float, window: Win
 
 def _total(series: Sequence[SeriesPoints], metric: str, window: Window) -> float:
     return _increase_by(series, metric, window).get("", math.nan)
+
+
+def _ratio(part: float, whole: float) -> float:
+    """NaN, not an exception, when there is nothing to divide by (no traffic in the window)."""
+    return part / whole if whole > 0 else math.nan
 
 
 def _gauges(gauges: Sequence[SeriesPoints], metric: str) -> list[float]:
@@ -113,20 +119,21 @@ def assess(
     p95 = _quantile(series, "e2e_latency_seconds_bucket", 0.95, window)
     latency_kind = "p95"
     if not any(s.metric == "e2e_latency_seconds_bucket" for s in series):
-        mean_latency = _total(series, "request_duration_seconds_total", window) / _total(
-            series, "requests_ok_total", window)
+        mean_latency = _ratio(_total(series, "request_duration_seconds_total", window),
+                              _total(series, "requests_ok_total", window))
         if not math.isnan(mean_latency):
             p95, latency_kind = mean_latency, "mean"
     if math.isnan(p95):
         missing["p95_s"] = f"no latency samples with requests in the last {wl}"
     ttft = _quantile(series, "ttft_seconds_bucket", 0.95, window)
     if math.isnan(ttft):
-        missing["ttft_p95_s"] = "engine exposes no time-to-first-token histogram"
+        missing["ttft_p95_s"] = (f"no time-to-first-token samples in the last {wl} "
+                                 "(TGI and Triton expose none)")
 
     ok = _total(series, "requests_ok_total", window)
     failed = _total(series, "requests_failed_total", window)
     ok, failed = (0.0 if math.isnan(ok) else ok), (0.0 if math.isnan(failed) else failed)
-    error_rate = failed / (ok + failed) if ok + failed > 0 else math.nan
+    error_rate = _ratio(failed, ok + failed)
     if math.isnan(error_rate):
         missing["error_rate"] = f"no finished requests in the last {wl}"
 
@@ -149,7 +156,7 @@ def assess(
     if math.isnan(gpu_util):
         missing["gpu_util"] = "no fresh GPU utilisation (DCGM or Triton) sample"
     if math.isnan(kv_use):
-        missing["kv_use"] = "engine exposes no KV-cache gauge"
+        missing["kv_use"] = "no fresh KV-cache sample (TGI and Triton expose none)"
 
     suites = [EvalSuite(suite=e.suite, passed=e.passed, total=e.total, model=e.model,
                         prompt=e.prompt, index=e.index_version, finished_at=e.finished_at)
@@ -182,7 +189,7 @@ def assess(
                            f"and error rate are shown but not judged below {MIN_REQUESTS}")
     else:
         judged = status
-    health, problems = _judge(scenario, judged, endpoints, versions)
+    health, problems, levels = _judge(scenario, judged, endpoints, versions)
     route = scenario.route.primary
     return ScenarioStatus(
         id=scenario.id, name=scenario.name, environment=scenario.environment, at=now,
@@ -192,34 +199,46 @@ def assess(
         eval_threshold=scenario.slo.eval_pass_rate, eval_suites=suites,
         index_version=manifest.version if manifest else None,
         index_slo_s=scenario.slo.index_max_age, route=f"primary {route.provider}/{route.model}",
-        versions=versions, endpoints=list(endpoints), missing=missing, **status,
+        versions=versions, endpoints=list(endpoints), missing=missing, levels=levels,
+        **status,
     )
 
 
 def _judge(scenario: Scenario, s: dict[str, float | None], endpoints: Sequence[EndpointStatus],
-           versions: Versions) -> tuple[Health, list[str]]:
-    """Worst condition wins; each problem is a short sentence for the describe pane."""
+           versions: Versions) -> tuple[Health, list[str], dict[str, Health]]:
+    """Worst condition wins. Returns the verdict, a short sentence per problem, and the level
+    of each judged signal, so every screen grades a number the same way."""
     crit: list[str] = []
     warn: list[str] = []
+    levels: dict[str, Health] = {}
     slo = scenario.slo
 
-    def check(value: float | None, limit: float | None, what: str, above: bool = True) -> None:
+    def check(field: str, limit: float | None, what: str, above: bool = True,
+              near: float | None = NEAR) -> None:
+        value = s[field]
         if value is None or limit is None:
             return
         if (value > limit) if above else (value < limit):
             crit.append(f"{what} {value:.3g} {'>' if above else '<'} {limit:.3g}")
-        elif above and value > limit * NEAR:
+            levels[field] = Health.CRIT
+        elif above and near is not None and value > limit * near:
             warn.append(f"{what} {value:.3g} near {limit:.3g}")
+            levels[field] = Health.WARN
+        else:
+            levels[field] = Health.OK
 
-    check(s["p95_s"], slo.p95_latency_s, "latency s")
-    check(s["error_rate"], slo.error_rate, "error rate")
-    check(s["eval_pass_rate"], slo.eval_pass_rate, "eval pass rate", above=False)
-    check(s["index_age_s"], slo.index_max_age, "index age s")
-    check(s["budget_fraction"], 1.0, "burn vs budget")
-    for name in ("kv_use", "gpu_memory"):
-        value = s[name]
-        if value is not None and value > 0.95:
-            warn.append(f"{name.replace('_', ' ')} {value:.0%}")
+    check("p95_s", slo.p95_latency_s, "latency s")
+    check("error_rate", slo.error_rate, "error rate")
+    check("eval_pass_rate", slo.eval_pass_rate, "eval pass rate", above=False)
+    check("index_age_s", slo.index_max_age, "index age s")
+    check("budget_fraction", 1.0, "burn vs budget")
+    # Saturation only warns: a full KV cache or framebuffer queues work, it does not fail it.
+    for field in ("kv_use", "gpu_memory"):
+        value = s[field]
+        if value is not None:
+            levels[field] = Health.WARN if value > SATURATED else Health.OK
+            if value > SATURATED:
+                warn.append(f"{field.replace('_', ' ')} {value:.0%}")
     for e in endpoints:
         if e.state in ("down", "bad payload"):
             crit.append(f"{e.name} {e.state}: {e.reason}")
@@ -227,10 +246,12 @@ def _judge(scenario: Scenario, s: dict[str, float | None], endpoints: Sequence[E
             warn.append(f"{e.name} {e.state}: {e.reason}")
     if versions.served_model and versions.served_model != versions.model:
         warn.append(f"served model {versions.served_model} is not configured {versions.model}")
+        levels["served_model"] = Health.WARN
     if crit:
-        return Health.CRIT, crit + warn
+        return Health.CRIT, crit + warn, levels
     if warn:
-        return Health.WARN, warn
+        return Health.WARN, warn, levels
     if s["p95_s"] is None and s["error_rate"] is None:
-        return Health.UNKNOWN, ["too little traffic in the window to judge latency and errors"]
-    return Health.OK, []
+        return (Health.UNKNOWN, ["too little traffic in the window to judge latency and errors"],
+                levels)
+    return Health.OK, [], levels

@@ -8,6 +8,7 @@ edges the way Prometheus does, so the same samples give the same number as PromQ
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import pairwise
 
@@ -22,19 +23,22 @@ def raw_increase(values: Sequence[float]) -> float:
 
 
 def increase(ts: Sequence[float], values: Sequence[float], start: float, end: float) -> float:
-    """``increase(x[end-start])`` at ``end`` over samples with ``start < t <= end``; NaN if < 2."""
-    points = [(t, v) for t, v in zip(ts, values, strict=True) if start < t <= end]
-    if len(points) < 2:
+    """``increase(x[end-start])`` at ``end`` over samples with ``start < t <= end``; NaN if < 2.
+
+    ``ts`` must be ascending (as stored); the window's edges are found by bisection.
+    """
+    lo, hi = bisect_right(ts, start), bisect_right(ts, end)
+    if hi - lo < 2:
         return math.nan
-    first_t, first_v = points[0]
-    last_t = points[-1][0]
-    result = raw_increase([v for _, v in points])
+    first_t, first_v, last_t = ts[lo], values[lo], ts[hi - 1]
+    result = raw_increase(values[lo:hi])
+    count = hi - lo
     sampled = last_t - first_t
     if sampled <= 0:
         return math.nan
     to_start = first_t - start
     to_end = end - last_t
-    average_step = sampled / (len(points) - 1)
+    average_step = sampled / (count - 1)
     # A counter cannot extrapolate below zero: stop where it would have been zero.
     if result > 0 and first_v >= 0:
         to_zero = sampled * (first_v / result)

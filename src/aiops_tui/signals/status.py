@@ -85,6 +85,7 @@ class ScenarioStatus(Model):
     versions: Versions
     endpoints: list[EndpointStatus]
     missing: dict[str, str]
+    levels: dict[str, Health]  # how each judged signal stands; absent = not judged
 
 
 class FleetSnapshot(Model):

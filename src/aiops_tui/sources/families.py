@@ -9,6 +9,7 @@ number came from vLLM, TGI, Triton, SGLang or the DCGM exporter. Names here are 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from aiops_tui.config.models import EndpointKind
 
@@ -29,6 +30,15 @@ KEEP_LABELS = {
 class Mapping:
     metric: str
     scale: float = 1.0
+
+    @cached_property
+    def le_scale(self) -> float:
+        """Buckets scale their bound (``le``), never their count."""
+        return self.scale if self.metric.endswith("_bucket") else 1.0
+
+    @cached_property
+    def value_scale(self) -> float:
+        return 1.0 if self.metric.endswith(("_bucket", "_count")) else self.scale
 
 
 def _histogram(source: str, metric: str, scale: float = 1.0) -> dict[str, Mapping]:

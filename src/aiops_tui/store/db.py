@@ -11,15 +11,14 @@ import json
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from aiops_tui.sources.collector import Collection
+from aiops_tui.store.points import EvalRow, ManifestRow, SeriesKey, SeriesPoints
+from aiops_tui.store.recent import RecentWindow
 from aiops_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
-
-SeriesKey = tuple[str, str, str, str]  # scenario, endpoint, metric, labels (JSON)
 
 
 class StoreLocked(Exception):
@@ -35,36 +34,8 @@ class StoreError(Exception):
     """The store file cannot be used (corrupt, wrong version, unwritable)."""
 
 
-@dataclass(frozen=True, slots=True)
-class SeriesPoints:
-    scenario: str
-    endpoint: str
-    metric: str
-    labels: dict[str, str]
-    ts: list[float]
-    values: list[float]
-
-
-@dataclass(frozen=True, slots=True)
-class EvalRow:
-    scenario: str
-    suite: str
-    passed: int
-    total: int
-    model: str
-    prompt: str
-    index_version: str | None
-    finished_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class ManifestRow:
-    scenario: str
-    index_name: str
-    version: str
-    built_at: float
-    source_watermark: float
-    documents: int
+def vars_of(row: EvalRow | ManifestRow) -> tuple[object, ...]:
+    return tuple(getattr(row, name) for name in row.__slots__)
 
 
 _HOLDER = re.compile(r"Conflicting lock is held in (.+?)(?: \(PID (\d+)\))?\.?(?: See|$)")
@@ -93,14 +64,14 @@ class Store:
         self.path = path
         self._migrate()
         self._series: dict[SeriesKey, int] = {
-            (s, e, m, lab): sid
+            (s, e, m, tuple(sorted(json.loads(lab).items()))): sid
             for sid, s, e, m, lab in con.sql(
                 "SELECT id, scenario, endpoint, metric, labels FROM series").fetchall()
         }
-        self._evals_seen: set[tuple[str, str, float]] = set(
-            con.sql("SELECT scenario, suite, finished_at FROM eval_runs").fetchall())
-        self._manifests_seen: set[tuple[str, str]] = set(
-            con.sql("SELECT scenario, version FROM index_manifests").fetchall())
+        self._next_id = max(self._series.values(), default=0) + 1
+        self._evals = {(e.scenario, e.suite): e for e in self._query_latest_evals()}
+        self._manifests = {m.scenario: m for m in self._query_latest_manifests()}
+        self.recent: RecentWindow | None = None
 
     def close(self) -> None:
         self.con.close()
@@ -130,53 +101,82 @@ class Store:
             "SELECT value FROM meta WHERE key = 'schema_version'").fetchall()[0][0])
 
     # -- writes ------------------------------------------------------------------------------
+    def keep_recent(self, span: float, metrics: Sequence[str]) -> RecentWindow:
+        """Keep the newest ``span`` seconds of ``metrics`` in memory, starting from the file."""
+        self.recent = RecentWindow(span, metrics)
+        newest = self.con.sql("SELECT max(ts) FROM samples").fetchall()[0][0]
+        if newest is not None:
+            for points in self.window(newest - span, newest, list(metrics)):
+                key = (points.scenario, points.endpoint, points.metric,
+                       tuple(sorted(points.labels.items())))
+                for ts, value in zip(points.ts, points.values, strict=True):
+                    self.recent.add(key, ts, value)
+        return self.recent
+
     def write_collection(self, collection: Collection) -> int:
         """Append one cycle in one transaction; returns the number of samples written."""
         rows: list[tuple[float, int, float]] = []
         new_series: list[tuple[int, str, str, str, str]] = []
+        fresh_keys: list[SeriesKey] = []
+        recent = self.recent
         for result in collection.endpoints:
             for sample in result.samples:
-                key = (result.scenario, result.endpoint, sample.metric,
-                       json.dumps(dict(sample.labels), sort_keys=True))
+                key = (result.scenario, result.endpoint, sample.metric, sample.labels)
                 sid = self._series.get(key)
                 if sid is None:
-                    sid = len(self._series) + 1
-                    self._series[key] = sid
-                    new_series.append((sid, *key))
+                    sid = self._series[key] = self._next_id
+                    self._next_id += 1
+                    fresh_keys.append(key)
+                    new_series.append((sid, *key[:3], json.dumps(dict(key[3]), sort_keys=True)))
                 rows.append((result.at, sid, sample.value))
+                if recent is not None:
+                    recent.add(key, result.at, sample.value)
         states = [
             (r.at, r.scenario, r.endpoint, r.kind, str(r.state), r.reason, r.latency_ms,
              json.dumps(r.served_models) if r.served_models is not None else None)
             for r in collection.endpoints
         ]
-        evals = []
-        for scenario, runs in collection.eval_runs.items():
-            for run in runs:
-                key = (scenario, run.suite, run.finished_at.timestamp())
-                if key not in self._evals_seen:
-                    self._evals_seen.add(key)
-                    evals.append((scenario, run.suite, run.passed, run.total, run.model,
-                                  run.prompt, run.index, key[2]))
-        manifests = []
-        for scenario, m in collection.manifests.items():
-            if (scenario, m.version) not in self._manifests_seen:
-                self._manifests_seen.add((scenario, m.version))
-                manifests.append((scenario, m.index, m.version, m.built_at.timestamp(),
-                                  m.source_watermark.timestamp(), m.documents, collection.at))
+        evals = [
+            EvalRow(scenario, run.suite, run.passed, run.total, run.model, run.prompt,
+                    run.index, run.finished_at.timestamp())
+            for scenario, runs in collection.eval_runs.items() for run in runs
+        ]
+        # Feeds repeat their recent history every time: only runs newer than the last kept.
+        evals = [e for e in evals if e.finished_at > self._eval_horizon(e.scenario, e.suite)]
+        manifests = [
+            ManifestRow(scenario, m.index, m.version, m.built_at.timestamp(),
+                        m.source_watermark.timestamp(), m.documents)
+            for scenario, m in collection.manifests.items()
+        ]
+        manifests = [m for m in manifests if self._manifests.get(m.scenario) != m]
         self.con.execute("BEGIN")
         try:
-            for table, batch in (("series", new_series), ("samples", rows),
-                                 ("endpoint_states", states), ("eval_runs", evals),
-                                 ("index_manifests", manifests)):
+            for table, batch in (
+                ("series", new_series), ("samples", rows), ("endpoint_states", states),
+                ("eval_runs", [tuple(vars_of(e)) for e in evals]),
+                ("index_manifests", [(*vars_of(m), collection.at) for m in manifests]),
+            ):
                 self._append(table, batch)
             self.con.execute("COMMIT")
         except Exception:
             self.con.execute("ROLLBACK")
-            # Forget ids handed out in the failed batch so the next cycle re-creates them.
-            for _, *key in new_series:
-                self._series.pop(tuple(key), None)  # type: ignore[arg-type]
+            for key in fresh_keys:  # ids handed out in the failed batch are re-made next time
+                del self._series[key]
             raise
+        for e in evals:
+            if e.finished_at > self._eval_horizon(e.scenario, e.suite):
+                self._evals[(e.scenario, e.suite)] = e
+        for m in manifests:
+            current = self._manifests.get(m.scenario)
+            if current is None or m.built_at >= current.built_at:
+                self._manifests[m.scenario] = m
+        if recent is not None:
+            recent.prune(collection.at)
         return len(rows)
+
+    def _eval_horizon(self, scenario: str, suite: str) -> float:
+        newest = self._evals.get((scenario, suite))
+        return newest.finished_at if newest else float("-inf")
 
     def write_status(self, at: float, statuses: Iterable[tuple[str, str]]) -> None:
         """Per-scenario rollups (scenario id, JSON) for history screens and cheap reads."""
@@ -191,22 +191,36 @@ class Store:
             appender.append_rows(rows)
 
     def apply_retention(self, keep_seconds: float, now: float | None = None) -> int:
-        """Delete samples and states older than the retention; returns samples deleted."""
+        """Delete what is older than the retention; returns samples deleted.
+
+        The newest eval run of each suite and the newest manifest of each index are kept
+        whatever their age: an index last built ten days ago must still show as ten days old.
+        """
         cutoff = (now or time.time()) - keep_seconds
+        self.con.execute("BEGIN")
         deleted = self.con.execute("DELETE FROM samples WHERE ts < ?", [cutoff]).fetchall()
         for table in ("endpoint_states", "scenario_status"):
             self.con.execute(f"DELETE FROM {table} WHERE ts < ?", [cutoff])
+        self.con.execute(
+            """DELETE FROM eval_runs WHERE finished_at < ? AND (scenario, suite, finished_at)
+               NOT IN (SELECT scenario, suite, max(finished_at) FROM eval_runs GROUP BY ALL)""",
+            [cutoff])
+        self.con.execute(
+            """DELETE FROM index_manifests WHERE built_at < ? AND (scenario, built_at)
+               NOT IN (SELECT scenario, max(built_at) FROM index_manifests GROUP BY ALL)""",
+            [cutoff])
+        self.con.execute("COMMIT")
         return int(deleted[0][0]) if deleted else 0
 
     # -- reads -------------------------------------------------------------------------------
     def window(self, since: float, until: float, metrics: Sequence[str]) -> list[SeriesPoints]:
-        """Every point in ``[since, until]`` of the named canonical metrics, per series."""
+        """Every point in ``(since, until]`` of the named canonical metrics, per series."""
         rows = self.con.execute(
             """
             SELECT s.scenario, s.endpoint, s.metric, s.labels, list(p.ts ORDER BY p.ts),
                    list(p.value ORDER BY p.ts)
             FROM samples p JOIN series s ON s.id = p.series
-            WHERE p.ts BETWEEN ? AND ? AND s.metric IN (SELECT unnest(?::VARCHAR[]))
+            WHERE p.ts > ? AND p.ts <= ? AND s.metric IN (SELECT unnest(?::VARCHAR[]))
             GROUP BY ALL
             """,
             [since, until, list(metrics)],
@@ -228,7 +242,14 @@ class Store:
                 for sc, ep, m, lab, t, v in rows]
 
     def latest_evals(self) -> list[EvalRow]:
-        """The newest run of each (scenario, suite)."""
+        """The newest run of each (scenario, suite), from memory."""
+        return sorted(self._evals.values(), key=lambda e: (e.scenario, e.suite))
+
+    def latest_manifests(self) -> list[ManifestRow]:
+        """The newest-built manifest of each scenario's index, from memory."""
+        return list(self._manifests.values())
+
+    def _query_latest_evals(self) -> list[EvalRow]:
         rows = self.con.sql(
             """
             SELECT scenario, suite, arg_max(passed, finished_at), arg_max(total, finished_at),
@@ -239,8 +260,7 @@ class Store:
         ).fetchall()
         return [EvalRow(*row) for row in rows]
 
-    def latest_manifests(self) -> list[ManifestRow]:
-        """The newest-built manifest of each scenario's index."""
+    def _query_latest_manifests(self) -> list[ManifestRow]:
         rows = self.con.sql(
             """
             SELECT scenario, arg_max(index_name, built_at), arg_max(version, built_at),

@@ -9,21 +9,24 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Footer, Input, Static
 
 from aiops_tui.signals.status import FleetSnapshot, Health, ScenarioStatus
 from aiops_tui.ui import format as fmt
 from aiops_tui.ui.topbar import TopBar
 
 
+def _graded(s: ScenarioStatus, field: str, text: str) -> Text:
+    return fmt.graded(text, s.levels.get(field, Health.OK))
+
+
 def _p95(s: ScenarioStatus) -> Text:
     mark = "~" if s.latency_kind == "mean" else ""
-    text = f"{mark}{fmt.duration(s.p95_s)}/{fmt.duration(s.p95_slo_s)}"
-    return fmt.graded(text, fmt.level(s.p95_s, s.p95_slo_s))
+    return _graded(s, "p95_s", f"{mark}{fmt.duration(s.p95_s)}/{fmt.duration(s.p95_slo_s)}")
 
 
 def _errors(s: ScenarioStatus) -> Text:
-    return fmt.graded(fmt.percent(s.error_rate, 1), fmt.level(s.error_rate, s.error_slo, 0.5))
+    return _graded(s, "error_rate", fmt.percent(s.error_rate, 1))
 
 
 def _tokens(s: ScenarioStatus) -> Text:
@@ -33,29 +36,29 @@ def _tokens(s: ScenarioStatus) -> Text:
 
 
 def _burn(s: ScenarioStatus) -> Text:
-    text = f"{fmt.money(s.cost_per_hour)}/h {fmt.percent(s.budget_fraction)}"
-    return fmt.graded(text, fmt.level(s.budget_fraction, 1.0))
+    if s.cost_per_hour is None:
+        return Text(fmt.DASH, style="dim")
+    return _graded(s, "budget_fraction",
+                   f"{fmt.money(s.cost_per_hour)}/h {fmt.percent(s.budget_fraction)}")
 
 
 def _eval(s: ScenarioStatus) -> Text:
-    level = fmt.level(s.eval_pass_rate, s.eval_threshold, below=True)
-    return fmt.graded(fmt.percent(s.eval_pass_rate, 1), level)
+    return _graded(s, "eval_pass_rate", fmt.percent(s.eval_pass_rate, 1))
 
 
 def _index(s: ScenarioStatus) -> Text:
     if s.index_slo_s is None and s.index_age_s is None:
         return Text(fmt.DASH, style="dim")
-    text = f"{fmt.duration(s.index_age_s)}/{fmt.duration(s.index_slo_s)}"
-    return fmt.graded(text, fmt.level(s.index_age_s, s.index_slo_s))
+    return _graded(s, "index_age_s",
+                   f"{fmt.duration(s.index_age_s)}/{fmt.duration(s.index_slo_s)}")
 
 
 def _gpu(s: ScenarioStatus) -> Text:
-    text = f"{fmt.percent(s.gpu_util)} {fmt.percent(s.gpu_memory)}"
-    return fmt.graded(text, fmt.level(s.gpu_memory, 1.0, 0.95))
+    return _graded(s, "gpu_memory", f"{fmt.percent(s.gpu_util)} {fmt.percent(s.gpu_memory)}")
 
 
 def _kv(s: ScenarioStatus) -> Text:
-    return fmt.graded(fmt.percent(s.kv_use), fmt.level(s.kv_use, 1.0, 0.95))
+    return _graded(s, "kv_use", fmt.percent(s.kv_use))
 
 
 def _model(s: ScenarioStatus) -> Text:
@@ -69,6 +72,7 @@ def _model(s: ScenarioStatus) -> Text:
 COLUMNS: list[tuple[str, str, int | None, Callable[[ScenarioStatus], Text]]] = [
     ("health", " ", 1, fmt.health_cell),
     ("scenario", "Scenario", 15, lambda s: fmt.literal(s.id)),
+    ("up", "Up", 5, fmt.endpoints_up),
     ("p95", "p95/SLO", 13, _p95),
     ("err", "Err", 8, _errors),
     ("tok", "Tok/min", 7, _tokens),
@@ -77,7 +81,7 @@ COLUMNS: list[tuple[str, str, int | None, Callable[[ScenarioStatus], Text]]] = [
     ("index", "Index age", 11, _index),
     ("gpu", "GPU mem", 11, _gpu),
     ("kv", "KV", 6, _kv),
-    ("endpoints", "Endpoints", 18, fmt.endpoints_cell),
+    ("endpoints", "Endpoints", 22, fmt.endpoints_cell),
     ("env", "Env", 10, lambda s: fmt.literal(s.environment)),
     ("route", "Route", 22, lambda s: fmt.literal(s.route)),
     ("model", "Model", 24, _model),
@@ -85,6 +89,25 @@ COLUMNS: list[tuple[str, str, int | None, Callable[[ScenarioStatus], Text]]] = [
     ("index_version", "Index version", 22, lambda s: fmt.literal(s.versions.index or fmt.DASH)),
 ]
 ORDER = {Health.CRIT: 0, Health.WARN: 1, Health.UNKNOWN: 2, Health.OK: 3}
+
+
+MAX_PROBLEM_LINES = 6
+
+
+def problem_lines(order: list[ScenarioStatus]) -> Text:
+    """What needs attention, worst scenario first: one line per problem, a few at most."""
+    lines = [(s, p) for s in order if s.health in (Health.CRIT, Health.WARN) for p in s.problems]
+    out = Text(no_wrap=True, overflow="ellipsis")
+    for i, (status, problem) in enumerate(lines[:MAX_PROBLEM_LINES]):
+        if i:
+            out.append("\n")
+        out.append(f"{fmt.SYMBOL[status.health]} ", style=fmt.STYLE[status.health])
+        out.append(f"{status.id:<15} ", style="bold")
+        out.append(fmt.clean(problem))
+    if len(lines) > MAX_PROBLEM_LINES:
+        out.append(f"\n… {len(lines) - MAX_PROBLEM_LINES} more: enter on a scenario shows all",
+                   style="dim")
+    return out
 
 
 class FleetView(Screen[None]):
@@ -102,6 +125,7 @@ class FleetView(Screen[None]):
         super().__init__()
         self.filter_text = ""
         self._shown: dict[str, tuple[Text, ...]] = {}
+        self._problems = Text()
         self._snapshot: FleetSnapshot | None = None
 
     def compose(self) -> ComposeResult:
@@ -111,6 +135,7 @@ class FleetView(Screen[None]):
             table: DataTable[Text] = DataTable(id="fleet", cursor_type="row", zebra_stripes=False)
             table.fixed_columns = 2
             yield table
+            yield Static(id="problems")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -147,6 +172,10 @@ class FleetView(Screen[None]):
             rank = {s.id: i for i, s in enumerate(order)}
             if [r.key.value for r in table.ordered_rows] != [s.id for s in order]:
                 table.sort("scenario", key=lambda cell: rank.get(cell.plain, 0))
+            problems = problem_lines(order)
+            if problems != self._problems:  # unchanged text writes nothing
+                self._problems = problems
+                self.query_one("#problems", Static).update(problems)
 
     def _matches(self, status: ScenarioStatus) -> bool:
         needle = self.filter_text.lower()

@@ -65,20 +65,19 @@ def graded(text: str, level: Health) -> Text:
     return Text(text, no_wrap=True)
 
 
-def level(value: float | None, limit: float | None, near: float = 0.8,
-          below: bool = False) -> Health:
-    """Where ``value`` stands against ``limit`` (a ceiling, or a floor with ``below``)."""
-    if value is None or limit is None:
-        return Health.UNKNOWN
-    if below:
-        return Health.CRIT if value < limit else Health.OK
-    if value > limit:
-        return Health.CRIT
-    return Health.WARN if value > limit * near else Health.OK
-
-
 def health_cell(status: ScenarioStatus) -> Text:
     return Text(SYMBOL[status.health], style=STYLE[status.health])
+
+
+def endpoints_up(status: ScenarioStatus) -> Text:
+    """``2/2`` when every endpoint answers, else the count up with the worst state's symbol."""
+    total = len(status.endpoints)
+    up = sum(1 for e in status.endpoints if e.state == "up")
+    if up == total:
+        return Text(f"{up}/{total}", no_wrap=True)
+    hard = any(e.state in ("down", "bad payload") for e in status.endpoints)
+    worst = Health.CRIT if hard else Health.WARN
+    return Text(f"{SYMBOL[worst]}{up}/{total}", style=STYLE[worst], no_wrap=True)
 
 
 def endpoints_cell(status: ScenarioStatus) -> Text:

@@ -35,7 +35,7 @@ def render(status: ScenarioStatus, scenario: Scenario) -> Group:
     lit = fmt.literal
     head = Text.assemble(
         (fmt.SYMBOL[status.health] + " ", fmt.STYLE[status.health]),
-        (fmt.clean(status.name), "bold"), "  ", (status.environment, "reverse"),
+        (fmt.clean(status.name), "bold"), "  ", (f" {status.environment} ", "reverse"),
         f"  window {fmt.duration(status.window_s)}")
     problems = Text("\n".join(f"  • {fmt.clean(p)}" for p in status.problems) or "  no problems",
                     style="yellow" if status.problems else "green")

@@ -1,0 +1,40 @@
+"""Plain rows the store hands upward: series points, eval runs, index manifests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Labels = tuple[tuple[str, str], ...]
+SeriesKey = tuple[str, str, str, Labels]  # scenario, endpoint, metric, labels
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoints:
+    scenario: str
+    endpoint: str
+    metric: str
+    labels: dict[str, str]
+    ts: list[float]
+    values: list[float]
+
+
+@dataclass(frozen=True, slots=True)
+class EvalRow:
+    scenario: str
+    suite: str
+    passed: int
+    total: int
+    model: str
+    prompt: str
+    index_version: str | None
+    finished_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestRow:
+    scenario: str
+    index_name: str
+    version: str
+    built_at: float
+    source_watermark: float
+    documents: int
