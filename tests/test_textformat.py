@@ -109,3 +109,35 @@ def test_generated_pages_match_the_reference(page: str) -> None:
     except textformat.Unusual:
         return  # the caller then uses the reference parser: same answer by construction
     assert same(ours, expected)
+
+
+@pytest.mark.parametrize("page", [
+    "# TYPE a counter\r\na 1\r\n",  # CRLF
+    "#TYPE a counter\na 1\n",  # no space after '#': a plain comment
+    "# TYPE\na 1\n",  # TYPE without a name
+    '# HELP a The "quoted" words\n# TYPE a gauge\na 1\n',
+    "# TYPE a counter\na\t1\t1700000000000\n",  # tabs and a timestamp
+    'a{b="c"}1\n',  # no space before the value
+    'a {b="c"} 1\n',  # space before the labels
+    'a{b="x}y"} 2\n',  # a brace inside a value
+    'a{b="c",} 3\n',  # trailing comma
+    'a{,b="c"} 3\n',  # leading comma
+    'a{__b="c"} 3\n',  # reserved label name
+    'a{b="1",b="2"} 3\n',  # repeated label
+    "a 1 2 3\n",  # extra tokens
+    "a 1_000\n",
+    "a 0x10\n",
+    "# TYPE a summary\na{quantile=\"0.5\"} 1\na_sum 2\na_count 3\na_created 4\n",
+    "# TYPE a counter\na_total 1\n# TYPE a counter\n",
+])
+def test_edge_pages_agree_or_take_the_reference_path(page: str) -> None:
+    try:
+        expected = reference(page)
+    except ValueError:
+        with pytest.raises(textformat.Unusual):
+            fast(page)
+        return
+    try:
+        assert same(fast(page), expected)
+    except textformat.Unusual:
+        pass  # the reference parser handles it

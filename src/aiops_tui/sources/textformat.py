@@ -46,51 +46,53 @@ def label_pairs(body: str) -> Pairs:
     return pairs
 
 
+# One line of a page: a TYPE/HELP comment, another comment, a sample, or blank. A page whose
+# line count differs from its match count has a line of another shape: the full parser decides.
+_LINE = re.compile(
+    r"^[ \t]*(?:"
+    r"#[ \t]+(TYPE|HELP)[ \t]+([^ \t\r\n]+)(?:[ \t]+([^ \t\r\n]+))?[^\n]*"
+    r"|#(?![ \t]+(?:TYPE|HELP)(?:[ \t]|$))[^\n]*"
+    r"|([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^\n]*)\})?[ \t]+([^ \t\r\n]+)(?:[ \t]+([^ \t\r\n]+))?"
+    r"|)[ \t]*$",
+    re.MULTILINE,
+)
+
+
 def samples(text: str, wanted: Container[str]) -> Iterator[tuple[str, Pairs, float]]:
     """``(name, label pairs, value)`` for every sample whose name is in ``wanted``.
 
-    Names of all lines are read so family boundaries match the full parser; labels and values
-    are parsed only for wanted samples.
+    The regex engine splits every line at once; Python then walks the names (so family
+    boundaries match the full parser) and parses labels and values of wanted samples only.
     """
+    lines = _LINE.findall(text)
+    if len(lines) != text.count("\n") + 1:
+        raise Unusual("a line of another shape")
     family = ""
     in_family = 0  # samples seen in the current family
     counter_rename = False
     allowed: tuple[str, ...] = ()
-    name_match = _NAME.fullmatch
-    for raw in text.split("\n"):
-        line = raw.strip()
-        if not line:
-            continue
-        if line[0] == "#":
-            if '"' in line:
+    for keyword, comment_name, kind, name, body, value, stamp in lines:
+        if keyword:
+            if comment_name[0] == '"':
                 raise Unusual("quoted name in a comment")
-            parts = line.split(None, 3)
-            if len(parts) < 2 or parts[1] not in ("TYPE", "HELP"):
-                continue
-            if len(parts) == 2 or not _NAME.fullmatch(parts[2]):
-                raise Unusual(f"{parts[1]} line without a valid name")
-            if parts[1] == "HELP":
-                if parts[2] != family:
-                    family, counter_rename, allowed = parts[2], False, (parts[2],)
+            if not _NAME.fullmatch(comment_name):
+                raise Unusual("comment names an invalid metric")
+            if keyword == "HELP":
+                if comment_name != family:
+                    family, counter_rename, allowed = comment_name, False, (comment_name,)
                     in_family = 0
-            else:
-                if len(parts) < 4:
-                    raise Unusual("TYPE without a type")
-                if parts[2] == family and in_family:
-                    # The full parser types the family's earlier samples by this late line.
-                    raise Unusual("TYPE after the family's samples")
-                family, in_family = parts[2], 0
-                allowed = tuple(family + s for s in _SUFFIXES.get(parts[3], ("",)))
-                counter_rename = parts[3] == "counter" and not family.endswith("_total")
+                continue
+            if not kind:
+                raise Unusual("TYPE without a type")
+            if comment_name == family and in_family:
+                # The full parser types the family's earlier samples by this late line.
+                raise Unusual("TYPE after the family's samples")
+            family, in_family = comment_name, 0
+            allowed = tuple(family + s for s in _SUFFIXES.get(kind, ("",)))
+            counter_rename = kind == "counter" and not family.endswith("_total")
             continue
-        name, brace, rest = line.partition("{")
-        if brace:
-            name = name.rstrip()
-        else:
-            name, _, rest = line.partition(" ")
-            if "\t" in name:
-                name, _, tail = name.partition("\t")
-                rest = tail + " " + rest
+        if not name:
+            continue  # blank line or plain comment
         if name in allowed:
             effective = name + "_total" if counter_rename else name
             in_family += 1
@@ -100,24 +102,12 @@ def samples(text: str, wanted: Container[str]) -> Iterator[tuple[str, Pairs, flo
             effective = name
         if effective not in wanted:
             continue
-        if not name_match(name):
-            raise Unusual("metric name")
-        pairs: Pairs = ()
-        if brace:
-            close = rest.rfind("}")
-            if close < 0:
-                raise Unusual("unclosed labels")
-            pairs = label_pairs(rest[:close])
-            rest = rest[close + 1:]
-            if rest[:1] not in (" ", "\t"):
-                raise Unusual("no space before the value")
-        tokens = rest.split()
-        if not tokens or "_" in tokens[0] or (len(tokens) > 1 and "_" in tokens[-1]):
-            raise Unusual("value")
+        if "_" in value or "_" in stamp:
+            raise Unusual("underscore in a number")
         try:
-            value = float(tokens[0])
-            if len(tokens) > 1:
-                float(tokens[-1])
+            number = float(value)
+            if stamp:
+                float(stamp)
         except ValueError as exc:
             raise Unusual("value") from exc
-        yield effective, pairs, value
+        yield effective, label_pairs(body) if body else (), number

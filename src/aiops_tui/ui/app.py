@@ -15,8 +15,6 @@ from aiops_tui import __version__
 from aiops_tui.config.models import Config
 from aiops_tui.signals.status import FleetSnapshot
 from aiops_tui.ui.fleet_view import FleetView
-from aiops_tui.ui.help_screen import HelpScreen
-from aiops_tui.ui.scenario_view import ScenarioView
 from aiops_tui.ui.topbar import TopBar
 
 
@@ -67,7 +65,9 @@ class AiopsApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(FleetView())
         self.paint_topbar()
-        self.poll()
+        # Start collecting once the first frame is out: opening the store imports DuckDB and
+        # httpx in a thread, which would otherwise compete with the first paint for the GIL.
+        self.call_after_refresh(self.poll)
         self.set_interval(1.0, self.paint_topbar)
 
     async def on_unmount(self) -> None:
@@ -95,9 +95,9 @@ class AiopsApp(App[None]):
     def paint(self) -> None:
         if self.snapshot is None:
             return
-        screen = self.screen
-        if isinstance(screen, FleetView | ScenarioView):
-            screen.show(self.snapshot)
+        show = getattr(self.screen, "show", None)  # the fleet and scenario views paint data
+        if show is not None:
+            show(self.snapshot)
         if self.first_frame_s is None:
             self.first_frame_s = time.perf_counter() - self.started
 
@@ -141,9 +141,14 @@ class AiopsApp(App[None]):
             self.paint()
         self.paint_topbar()
 
+    # Screens other than the fleet view are imported when first opened: not on the start path.
     def action_help(self) -> None:
+        from aiops_tui.ui.help_screen import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
     def open_scenario(self, scenario_id: str) -> None:
+        from aiops_tui.ui.scenario_view import ScenarioView
+
         self.push_screen(ScenarioView(self.source.config.scenario(scenario_id)))
