@@ -36,7 +36,7 @@ def test_unknown_key_names_its_line() -> None:
 
 
 def test_wrong_type_names_the_value_line() -> None:
-    text = VALID.replace("budget: {daily: 300}", "budget: {daily: lots}")
+    text = VALID.replace("budget: {daily: 400}", "budget: {daily: lots}")
     line = next(i for i, row in enumerate(text.splitlines(), 1) if "daily: lots" in row)
     [problem] = problems(text)
     assert problem.startswith(f"fleet.yaml:{line}: scenarios[0].budget.daily: ")

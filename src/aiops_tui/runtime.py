@@ -164,7 +164,7 @@ class Runtime:
                 self._last_ok[key] = collection.at
             out[f.scenario].append(EndpointStatus(
                 name=key[1], kind=f.feed, state=str(f.state), reason=f.reason,
-                last_ok=self._last_ok.get(key)))
+                latency_ms=round(f.latency_ms, 1), last_ok=self._last_ok.get(key)))
         return out
 
 

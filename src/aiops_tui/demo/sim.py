@@ -141,9 +141,9 @@ class ScenarioSim:
         p, rng = self.profile, self.rng
         if self.burst_left > 0:
             self.burst_left -= 1
-        elif rng.random() < 0.002:
+        elif rng.random() < 0.0005:  # about one burst in half an hour
             self.burst_left = rng.randint(30, 120)
-        factor = self.diurnal(self.t) * (rng.uniform(1.8, 2.6) if self.burst_left else 1.0)
+        factor = self.diurnal(self.t) * (rng.uniform(1.4, 1.8) if self.burst_left else 1.0)
         factor *= rng.uniform(0.9, 1.1)
         arrivals = self._poisson(p.rps * factor)
         concurrency = p.rps * factor * p.latency_median * 1.2

@@ -189,7 +189,7 @@ def assess(
                            f"and error rate are shown but not judged below {MIN_REQUESTS}")
     else:
         judged = status
-    health, problems, levels = _judge(scenario, judged, endpoints, versions)
+    health, problems, levels = _judge(scenario, judged, endpoints, versions, latency_kind)
     route = scenario.route.primary
     return ScenarioStatus(
         id=scenario.id, name=scenario.name, environment=scenario.environment, at=now,
@@ -204,8 +204,18 @@ def assess(
     )
 
 
+def _seconds(value: float) -> str:
+    if value < 120:
+        return f"{value:.2f}s"
+    return f"{value / 60:.0f}m" if value < 7200 else f"{value / 3600:.1f}h"
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1%}"
+
+
 def _judge(scenario: Scenario, s: dict[str, float | None], endpoints: Sequence[EndpointStatus],
-           versions: Versions) -> tuple[Health, list[str], dict[str, Health]]:
+           versions: Versions, latency_kind: str) -> tuple[Health, list[str], dict[str, Health]]:
     """Worst condition wins. Returns the verdict, a short sentence per problem, and the level
     of each judged signal, so every screen grades a number the same way."""
     crit: list[str] = []
@@ -213,25 +223,26 @@ def _judge(scenario: Scenario, s: dict[str, float | None], endpoints: Sequence[E
     levels: dict[str, Health] = {}
     slo = scenario.slo
 
-    def check(field: str, limit: float | None, what: str, above: bool = True,
-              near: float | None = NEAR) -> None:
+    def check(field: str, limit: float | None, what: str, unit: Callable[[float], str],
+              above: bool = True) -> None:
         value = s[field]
         if value is None or limit is None:
             return
         if (value > limit) if above else (value < limit):
-            crit.append(f"{what} {value:.3g} {'>' if above else '<'} {limit:.3g}")
+            crit.append(f"{what} {unit(value)} {'over' if above else 'under'} {unit(limit)}")
             levels[field] = Health.CRIT
-        elif above and near is not None and value > limit * near:
-            warn.append(f"{what} {value:.3g} near {limit:.3g}")
+        elif above and value > limit * NEAR:
+            warn.append(f"{what} {unit(value)} near {unit(limit)}")
             levels[field] = Health.WARN
         else:
             levels[field] = Health.OK
 
-    check("p95_s", slo.p95_latency_s, "latency s")
-    check("error_rate", slo.error_rate, "error rate")
-    check("eval_pass_rate", slo.eval_pass_rate, "eval pass rate", above=False)
-    check("index_age_s", slo.index_max_age, "index age s")
-    check("budget_fraction", 1.0, "burn vs budget")
+    latency = f"{latency_kind} latency"
+    check("p95_s", slo.p95_latency_s, latency, _seconds)
+    check("error_rate", slo.error_rate, "error rate", _percent)
+    check("eval_pass_rate", slo.eval_pass_rate, "eval pass rate", _percent, above=False)
+    check("index_age_s", slo.index_max_age, "index age", _seconds)
+    check("budget_fraction", 1.0, "spend rate, share of daily budget", _percent)
     # Saturation only warns: a full KV cache or framebuffer queues work, it does not fail it.
     for field in ("kv_use", "gpu_memory"):
         value = s[field]

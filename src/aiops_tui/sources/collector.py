@@ -23,6 +23,7 @@ class FeedResult:
     feed: str
     state: State = State.UP
     reason: str = ""
+    latency_ms: float = 0.0
 
 
 @dataclass
@@ -84,10 +85,12 @@ class Collector:
     async def _feed(self, scenario: str, name: str, source: JsonSource, model: type,
                     limit: int) -> tuple[FeedResult, object | None]:
         result = FeedResult(scenario, name)
+        started = time.monotonic()
+        document = None
         try:
             document = await fetch_json(self._client, str(source.url), source.timeout_s, model,
                                         limit)
         except FetchError as exc:
             result.state, result.reason = exc.state, exc.reason
-            return result, None
+        result.latency_ms = (time.monotonic() - started) * 1000
         return result, document

@@ -97,6 +97,8 @@ MAX_PROBLEM_LINES = 6
 def problem_lines(order: list[ScenarioStatus]) -> Text:
     """What needs attention, worst scenario first: one line per problem, a few at most."""
     lines = [(s, p) for s in order if s.health in (Health.CRIT, Health.WARN) for p in s.problems]
+    if not lines:
+        return Text(f"{fmt.SYMBOL[Health.OK]} nothing needs attention", style="dim")
     out = Text(no_wrap=True, overflow="ellipsis")
     for i, (status, problem) in enumerate(lines[:MAX_PROBLEM_LINES]):
         if i:

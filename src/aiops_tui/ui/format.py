@@ -47,6 +47,8 @@ def percent(value: float | None, digits: int = 0) -> str:
 def count(value: float | None) -> str:
     if value is None:
         return DASH
+    if value >= 1_000_000:
+        return f"{value / 1e6:.1f}M"
     if value >= 10_000:
         return f"{value / 1000:.0f}k"
     if value >= 1000:

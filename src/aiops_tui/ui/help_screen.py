@@ -11,9 +11,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 
-def _key_label(binding: Binding) -> str:
-    return {"slash": "/", "question_mark": "?", "escape": "esc", "enter": "enter"}.get(
-        binding.key, binding.key)
+def _key_label(key: str) -> str:
+    return {"slash": "/", "question_mark": "?", "escape": "esc"}.get(key, key)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -28,14 +27,15 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Key", no_wrap=True)
         table.add_column("Action")
         table.add_column("Binding id", style="dim")
-        seen: set[str] = set()
-        for source in (self.under, self.app):
-            for binding in source.BINDINGS:  # type: ignore[attr-defined]
-                if not isinstance(binding, Binding) or binding.action in seen:
-                    continue
-                seen.add(binding.action)
-                table.add_row(Text(_key_label(binding)), Text(binding.description or
-                              binding.action), Text(binding.id or ""))
+        # What the screen underneath answers to right now: its own keys, the focused widget's
+        # and the app's, straight from the bindings (so this list cannot drift from the code).
+        active = self.under.active_bindings.items()
+        ours_first = sorted(active, key=lambda item: item[1].binding.id is None)
+        for key, entry in ours_first:
+            binding = entry.binding
+            if binding.description:
+                table.add_row(Text(_key_label(key)), Text(binding.description),
+                              Text(binding.id or ""))
         with VerticalScroll(id="help-body"):
             yield Static(Text("Keys (remap by binding id)", style="bold"))
             yield Static(table)

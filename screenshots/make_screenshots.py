@@ -1,0 +1,82 @@
+"""Regenerate the screenshots in this folder from the real app on the seeded demo fleet.
+
+    python3 screenshots/make_screenshots.py
+
+The demo fleet serves on free loopback ports; the console collects from it for six simulated
+minutes of an afternoon (a stepped clock, so the windows are full and the run takes seconds),
+then runs live while each view is saved as SVG.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiops_tui.config import load_config
+from aiops_tui.demo.fleet import DemoFleet
+from aiops_tui.runtime import Runtime
+from aiops_tui.ui.app import AiopsApp
+
+HERE = Path(__file__).resolve().parent
+CONFIG = HERE.parent / "config" / "demo.yaml"
+AFTERNOON = datetime(2026, 11, 19, 14, 0, tzinfo=UTC).timestamp()
+PREFILL_S = 360
+
+
+class Clock:
+    """Stepped while the window fills, then wall time carrying on from there."""
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+        self.offset: float | None = None
+
+    def __call__(self) -> float:
+        return self.now if self.offset is None else time.time() + self.offset
+
+    def go_live(self) -> None:
+        self.offset = self.now - time.time()
+
+
+async def capture(app: AiopsApp, size: tuple[int, int], shots: dict[str, str]) -> None:
+    async with app.run_test(size=size) as pilot:
+        while app.snapshot is None:
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+        for name, scenario in shots.items():
+            if scenario:
+                app.open_scenario(scenario)
+                await pilot.pause(0.3)
+            app.save_screenshot(f"{name}.svg", str(HERE))
+            if scenario:
+                app.pop_screen()
+                await pilot.pause(0.1)
+
+
+async def main() -> None:
+    config, _ = load_config(CONFIG)
+    clock = Clock(AFTERNOON)
+    fleet = DemoFleet(config, seed=7, clock=clock)
+    live = fleet.start(ephemeral=True)
+    fleet.inject("doc-search", "tgi-a", "http-500")  # one endpoint down, as a responder sees it
+    store = Path(tempfile.mkdtemp(prefix="aiops-shots-")) / "demo.duckdb"
+    try:
+        runtime = Runtime(live, store, clock=clock)
+        for _ in range(int(PREFILL_S / live.console.interval_s)):
+            await runtime.cycle()
+            clock.now += live.console.interval_s
+        clock.go_live()
+        await capture(AiopsApp(runtime, label="demo fleet"), (120, 40),
+                      {"fleet-view": "", "scenario-view": "support-chat"})
+        runtime = Runtime(live, store, clock=clock)
+        await capture(AiopsApp(runtime, label="demo fleet"), (80, 24), {"fleet-view-80x24": ""})
+    finally:
+        fleet.stop()
+    for path in sorted(HERE.glob("*.svg")):
+        print(path.relative_to(HERE.parent))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
