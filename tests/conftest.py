@@ -16,6 +16,17 @@ FIXTURES = ROOT.parent / "shared" / "fixtures"
 DEMO_CONFIG = ROOT / "config" / "demo.yaml"
 
 
+def relaxed(config: Config, **console: float) -> Config:
+    """The config with 10 s endpoint timeouts, so a loaded test machine never turns a healthy
+    endpoint "slow" (half its timeout) and changes what a test sees; ``console`` overrides."""
+    data = config.model_dump(mode="json")
+    for scenario in data["scenarios"]:
+        for endpoint in scenario["endpoints"]:
+            endpoint["timeout_s"] = 10.0
+    data["console"].update(console)
+    return Config.model_validate(data)
+
+
 @pytest.fixture
 def demo_config() -> Config:
     return load_config(DEMO_CONFIG)[0]

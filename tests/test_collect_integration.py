@@ -9,6 +9,7 @@ import duckdb
 from aiops_tui.demo.fleet import DemoFleet
 from aiops_tui.runtime import Mode, Runtime
 from aiops_tui.signals.status import FleetSnapshot
+from tests.conftest import relaxed
 
 
 class SteppedClock:
@@ -32,7 +33,7 @@ async def cycles(runtime: Runtime, clock: SteppedClock, n: int, step: float) -> 
 
 async def test_headless_cycles_store_rows_and_signals(demo_config, tmp_path: Path) -> None:
     clock = SteppedClock()
-    fleet = DemoFleet(demo_config, seed=3, clock=clock)
+    fleet = DemoFleet(relaxed(demo_config), seed=3, clock=clock)
     config = fleet.start(ephemeral=True)
     store = tmp_path / "store.duckdb"
     runtime = Runtime(config, store, clock=clock)

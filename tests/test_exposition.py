@@ -57,7 +57,7 @@ def test_tgi_capture_counters_without_total() -> None:
 
 def test_triton_capture_scales_microseconds() -> None:
     samples = parse_page(fixture_text("triton_metrics_sample.txt"), "triton")
-    key = (("model", "densenet_onnx"),)
+    key = (("model", "densenet_onnx"), ("version", "1"))
     assert by_metric(samples, "requests_ok_total")[key] == 3
     assert by_metric(samples, "request_duration_seconds_total")[key] == pytest.approx(1.327965)
     util = by_metric(samples, "gpu_utilization")
@@ -93,3 +93,18 @@ def test_irrelevant_garbage_is_never_parsed() -> None:
     """Lines of families we do not read cannot break a page (and cost nothing)."""
     page = "<html>\x1b[31m oops\nrandom words here\nvllm:num_requests_waiting 3\n"
     assert by_metric(parse_page(page, "vllm"), "requests_waiting") == {(): 3.0}
+
+
+def test_one_series_gets_one_value_per_page() -> None:
+    """vLLM pages in transition carry the V0 and the V1 KV gauge: the first one wins."""
+    page = ('vllm:gpu_cache_usage_perc{model_name="m"} 0.25\n'
+            'vllm:kv_cache_usage_perc{model_name="m"} 0.5\n')
+    samples = parse_page(page, "vllm")
+    assert [(s.metric, s.value) for s in samples] == [("kv_cache_usage", 0.25)]
+
+
+def test_data_parallel_engines_stay_separate_series() -> None:
+    page = ('vllm:num_requests_running{engine="0",model_name="m"} 3\n'
+            'vllm:num_requests_running{engine="1",model_name="m"} 5\n')
+    assert by_metric(parse_page(page, "vllm"), "requests_running") == {
+        (("engine", "0"), ("model", "m")): 3, (("engine", "1"), ("model", "m")): 5}

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import resource
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from aiops_tui.demo.fleet import DemoFleet
 from aiops_tui.runtime import Runtime
+from aiops_tui.signals.status import HARD_STATES
 
 
 def endpoint(snapshot, scenario: str, name: str):
@@ -18,10 +20,11 @@ def endpoint(snapshot, scenario: str, name: str):
 
 
 @pytest.mark.parametrize(("fault", "state", "reason"), [
-    ("timeout", "down", "timed out after"),
+    ("timeout", "down", "no complete answer within 2s"),
+    ("drip", "down", "no complete answer within 2s"),  # bytes keep coming, never the end
     ("http-500", "down", "HTTP 500"),
     ("garbage", "bad payload", "no vllm metrics on the page"),
-    ("huge", "bad payload", "exceeds the"),
+    ("huge", "bad payload", "exceeds the"),  # 50 MB with no Content-Length
     ("refuse-health", "down", "/health answered HTTP 503"),
 ])
 def test_fault_is_marked_and_others_keep_updating(fleet: DemoFleet, tmp_path: Path, fault: str,
@@ -42,25 +45,44 @@ def test_fault_is_marked_and_others_keep_updating(fleet: DemoFleet, tmp_path: Pa
     assert bad.state == state and reason in bad.reason
     chat = next(s for s in snapshot.scenarios if s.id == "support-chat")
     assert chat.health == "crit" and any("vllm-a" in p for p in chat.problems)
-    assert endpoint(snapshot, "support-chat", "gpu-a").state == "up"
+    # Everything else keeps answering (slow at worst, on a loaded machine) and keeps its values.
+    assert endpoint(snapshot, "support-chat", "gpu-a").state not in HARD_STATES
     others = [s for s in snapshot.scenarios if s.id != "support-chat"]
-    assert all(e.state == "up" for s in others for e in s.endpoints)
+    assert all(e.state not in HARD_STATES for s in others for e in s.endpoints)
     assert all(s.tokens_in_per_min or s.latency_kind == "mean" for s in others)
 
 
-def test_huge_page_does_not_balloon_memory(fleet: DemoFleet, tmp_path: Path) -> None:
-    """A 50 MB answer is cut off at the page limit, so memory stays bounded."""
-    fleet.inject("doc-search", "tgi-a", "huge")
-    runtime = Runtime(fleet.config, tmp_path / "s.duckdb")
+COLLECT = """
+import asyncio, resource, sys
+from pathlib import Path
+from aiops_tui.config import load_config
+from aiops_tui.runtime import Runtime
+from aiops_tui.signals.status import HARD_STATES
+
+async def main():
+    runtime = Runtime(load_config(sys.argv[1])[0], Path(sys.argv[2]))
+    await asyncio.to_thread(runtime.open)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for _ in range(3):
+        snapshot = await runtime.cycle()
+    await runtime.aclose()
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    state = next(e.state for s in snapshot.scenarios for e in s.endpoints if e.name == "tgi-a")
+    print(f"{grown:.1f} {state}")
 
-    async def go():
-        for _ in range(3):
-            snapshot = await runtime.cycle()
-        await runtime.aclose()
-        return snapshot
+asyncio.run(main())
+"""
 
-    snapshot = asyncio.run(go())
-    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
-    assert endpoint(snapshot, "doc-search", "tgi-a").state == "bad payload"
-    assert grown_mib < 40, f"peak RSS grew {grown_mib:.0f} MiB for three 50 MB pages"
+
+def test_huge_page_does_not_balloon_memory(fleet: DemoFleet, fleet_config_file: Path,
+                                           tmp_path: Path) -> None:
+    """Three 50 MB answers are cut off at the 8 MiB page limit: the collecting process's peak
+    memory grows by far less than one page (measured in its own process, not the server's)."""
+    fleet.inject("doc-search", "tgi-a", "huge")
+    result = subprocess.run([sys.executable, "-c", COLLECT, str(fleet_config_file),
+                             str(tmp_path / "s.duckdb")], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    grown_mib, _, state = result.stdout.strip().partition(" ")
+    assert state == "bad payload"
+    assert float(grown_mib) < 40, f"peak RSS grew {grown_mib} MiB for three 50 MB pages"

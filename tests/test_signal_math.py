@@ -10,7 +10,7 @@ from aiops_tui.signals.burn import burn
 from aiops_tui.signals.capacity import memory_fraction
 from aiops_tui.signals.quality import age, pass_rate
 from aiops_tui.signals.quantile import histogram_quantile
-from aiops_tui.signals.rates import increase, rate, raw_increase
+from aiops_tui.signals.rates import increase, raw_increase
 
 INF = math.inf
 
@@ -43,8 +43,11 @@ def test_increase_needs_two_samples_and_excludes_the_left_edge() -> None:
     assert math.isnan(increase([0, 30], [1, 2], 0, 30))  # t=0 is outside (0, 30]
 
 
-def test_rate_is_per_second() -> None:
-    assert rate([10, 20, 30], [100, 110, 120], 0, 30) == pytest.approx(1.0)
+def test_half_step_comes_before_the_zero_cut() -> None:
+    # Prometheus >= 2.52 (PR #13725). Samples 40, 50, 60 s holding 10, 20, 30 in (0, 100]:
+    # the 40 s gap becomes half a step (5 s) first; zero lies 10 s back, which does not cut
+    # it. 20 x (20 + 5 + 5) / 20 = 30. The old order cut to zero first (10 s) and gave 35.
+    assert increase([40, 50, 60], [10, 20, 30], 0, 100) == pytest.approx(30)
 
 
 def test_quantile_interpolates_inside_the_bucket() -> None:

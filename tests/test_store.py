@@ -35,7 +35,7 @@ def test_schema_is_versioned_and_writes_are_batched(tmp_path: Path) -> None:
     [points] = store.window(1000.5, 1004, ["prompt_tokens_total"])
     assert points.ts == [1001, 1002, 1003, 1004] and points.values == [10, 20, 30, 40]
     assert points.labels == {"model": "m"}
-    [gauge] = store.latest(1000, ["requests_running"])
+    [gauge] = store.window(1003.5, 1004, ["requests_running"])
     assert gauge.values == [4.0]
     assert store.count("series") == 2
     assert store.apply_retention(keep_seconds=2, now=1004.0) == 4  # ts 1000, 1001 × 2 series

@@ -86,20 +86,12 @@ def _default_store(config_path: Path) -> Path:
 
 
 def _start_fleet(config, seed: int):  # type: ignore[no-untyped-def]
-    """Serve the demo fleet; if our fleet already answers there, reuse it."""
-    import httpx
-
-    from aiops_tui.demo.fleet import IDENTITY, DemoFleet
+    """Serve the demo fleet; None if our fleet already answers at its addresses."""
+    from aiops_tui.demo.fleet import DemoFleet
 
     fleet = DemoFleet(config, seed=seed)
-    api = next((s.evals.url for s in config.scenarios if s.evals), None)
-    if api is not None:
-        probe = f"{api.scheme}://{api.host}:{api.port}/fleet"
-        try:
-            if httpx.get(probe, timeout=0.5).content == IDENTITY:
-                return None
-        except httpx.HTTPError:
-            pass
+    if fleet.already_serving():
+        return None
     fleet.start()
     return fleet
 
@@ -160,8 +152,15 @@ def _run(config, store: Path, headless: bool, label: str) -> int:  # type: ignor
 
 
 async def _headless(runtime, run_headless) -> None:  # type: ignore[no-untyped-def]
+    """Until Ctrl-C or SIGTERM (systemctl stop): a stop lets the cycle in flight finish."""
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    if task is not None and hasattr(signal, "SIGTERM"):
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
     try:
         await run_headless(runtime)
+    except asyncio.CancelledError:
+        pass
     finally:
         await runtime.aclose()
 

@@ -18,9 +18,5 @@ def state_dir() -> Path:
     return _xdg("XDG_STATE_HOME", ".local/state")
 
 
-def default_store() -> Path:
-    return state_dir() / "metrics.duckdb"
-
-
 def bundled_config() -> Path:
     return Path(__file__).parent / "bundled" / "demo.yaml"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import os
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -46,6 +47,9 @@ class Runtime:
         self._collector: Collector | None = None
         self._last_ok: dict[tuple[str, str], float] = {}
         self._last_retention = 0.0
+        # The store is used from worker threads; closing it must wait for the one in flight
+        # (a cancelled await does not stop its thread).
+        self._store_lock = threading.Lock()
         self.last: FleetSnapshot | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -75,9 +79,13 @@ class Runtime:
         if self._collector:
             await self._collector.aclose()
             self._collector = None
-        if self.store:
-            self.store.close()
-            self.store = None
+        await asyncio.to_thread(self._close_store)
+
+    def _close_store(self) -> None:
+        with self._store_lock:
+            if self.store:
+                self.store.close()
+                self.store = None
 
     # -- one cycle ---------------------------------------------------------------------------
     async def cycle(self) -> FleetSnapshot | None:
@@ -86,8 +94,8 @@ class Runtime:
             await asyncio.to_thread(self.open)  # the first frame paints meanwhile
         if self.mode is Mode.FOLLOWER:
             snapshot = live.read(self.store_path)
-            if snapshot is None or self.age(snapshot) > STALE_AFTER_INTERVALS * self.interval:
-                self.open()  # the writer may have gone: take over if the lock is free
+            if snapshot is None or self.is_stale(snapshot):
+                await asyncio.to_thread(self.open)  # the writer may be gone: take over
             if self.mode is Mode.FOLLOWER:
                 self.last = snapshot or self.last
                 return self.last
@@ -105,8 +113,18 @@ class Runtime:
     def age(self, snapshot: FleetSnapshot) -> float:
         return max(0.0, self.clock() - snapshot.at)
 
+    def is_stale(self, snapshot: FleetSnapshot) -> bool:
+        """Older than a few of the intervals of whoever made it (a follower's may differ)."""
+        return self.age(snapshot) > STALE_AFTER_INTERVALS * snapshot.interval_s
+
     def _record(self, collection: Collection, started: float) -> FleetSnapshot:
         """Write the cycle, compute every scenario's status, publish. Runs in a worker thread."""
+        with self._store_lock:
+            if self.store is None:
+                raise RuntimeError("the store was closed while a cycle was in flight")
+            return self._record_locked(collection, started)
+
+    def _record_locked(self, collection: Collection, started: float) -> FleetSnapshot:
         assert self.store is not None
         self.store.write_collection(collection)
         now = collection.at

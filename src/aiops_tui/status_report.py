@@ -21,8 +21,7 @@ def as_json_document(snapshot: FleetSnapshot, mode: str, age_s: float) -> dict[s
                 "p95_s": s.p95_s,
                 "ttft_p95_s": s.ttft_p95_s,
                 "error_rate": s.error_rate,
-                "tokens_per_min": None if s.tokens_in_per_min is None
-                else s.tokens_in_per_min + (s.tokens_out_per_min or 0.0),
+                "tokens_per_min": s.tokens_per_min,
                 "tokens_in_per_min": s.tokens_in_per_min,
                 "tokens_out_per_min": s.tokens_out_per_min,
                 "cost_per_hour": s.cost_per_hour,
@@ -54,12 +53,11 @@ def as_text(snapshot: FleetSnapshot, mode: str, holder: str, age_s: float) -> st
              f"{'scenario':<16}{'health':<8}{'p95 s':>8}{'err %':>7}{'tok/min':>9}"
              f"{'cost/h':>8}{'gpu %':>7}{'kv %':>6}{'eval %':>8}{'index age s':>12}  endpoints"]
     for s in snapshot.scenarios:
-        tokens = None if s.tokens_in_per_min is None else s.tokens_in_per_min + (
-            s.tokens_out_per_min or 0.0)
         bad = [f"{e.name} {e.state}" for e in s.endpoints if e.state != "up"]
         lines.append(
             f"{s.id:<16}{s.health!s:<8}{_f(s.p95_s, '8.3f')}{_f(s.error_rate, '7.2f', 100)}"
-            f"{_f(tokens, '9.0f')}{_f(s.cost_per_hour, '8.2f')}{_f(s.gpu_util, '7.0f', 100)}"
-            f"{_f(s.kv_use, '6.0f', 100)}{_f(s.eval_pass_rate, '8.1f', 100)}"
-            f"{_f(s.index_age_s, '12.0f')}  {', '.join(bad) or 'all up'}")
+            f"{_f(s.tokens_per_min, '9.0f')}{_f(s.cost_per_hour, '8.2f')}"
+            f"{_f(s.gpu_util, '7.0f', 100)}{_f(s.kv_use, '6.0f', 100)}"
+            f"{_f(s.eval_pass_rate, '8.1f', 100)}{_f(s.index_age_s, '12.0f')}"
+            f"  {', '.join(bad) or 'all up'}")
     return "\n".join(lines)

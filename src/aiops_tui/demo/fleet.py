@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 from urllib.parse import urlsplit
+from urllib.request import urlopen
 
 from aiops_tui.config.models import Config, Endpoint, Scenario
 from aiops_tui.demo import pages
 from aiops_tui.demo.sim import ScenarioSim
 
-FAULTS = ("timeout", "http-500", "garbage", "huge", "refuse-health")
+FAULTS = ("timeout", "http-500", "garbage", "huge", "drip", "refuse-health")
+STREAMED = ("huge", "drip")  # faults that answer /metrics with a body of unannounced length
 IDENTITY = b'{"service": "aiops-tui demo fleet"}'
 
 
@@ -54,6 +56,17 @@ class DemoFleet:
                 if source is not None:
                     table.setdefault(_addr(str(source.url)), Route())
         return table
+
+    def already_serving(self) -> bool:
+        """Whether a demo fleet answers at this config's fleet API (a second `demo` reuses it)."""
+        api = next((s.evals.url for s in self.config.scenarios if s.evals), None)
+        if api is None:
+            return False
+        try:
+            with urlopen(f"{api.scheme}://{api.host}:{api.port}/fleet", timeout=0.5) as reply:
+                return reply.read() == IDENTITY
+        except OSError:
+            return False
 
     def start(self, ephemeral: bool = False) -> Config:
         """Start serving; returns the config whose URLs point at where the fleet really is."""
@@ -103,8 +116,6 @@ class DemoFleet:
         if path == "/metrics":
             if fault == "garbage":
                 return 200, "text/plain", b"\x00\x1b[31m<html>not metrics {{{\n}}} 12 x\n"
-            if fault == "huge":
-                return 200, "text/plain", b"# padding\n" * (5 * 1024 * 1024)
             with sim.lock:
                 body = pages.page_for(endpoint, sim, model).encode()
             return 200, "text/plain; version=0.0.4; charset=utf-8", body
@@ -159,8 +170,12 @@ def _handler(fleet: DemoFleet, route: Route) -> type[BaseHTTPRequestHandler]:
             path = urlsplit(self.path).path
             endpoint = route.endpoint.name if route.endpoint else ""
             scenario = route.scenario.id if route.scenario else ""
-            if fleet.faults.get((scenario, endpoint)) == "timeout":
+            fault = fleet.faults.get((scenario, endpoint))
+            if fault == "timeout":
                 time.sleep(route.endpoint.timeout_s + 1 if route.endpoint else 3)
+            if fault in STREAMED and path == "/metrics":
+                self._stream(fault)
+                return
             status, ctype, body = fleet.respond(route, path)
             self.send_response(status)
             self.send_header("Content-Type", ctype)
@@ -168,6 +183,24 @@ def _handler(fleet: DemoFleet, route: Route) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(body)
+
+        def _stream(self, fault: str) -> None:
+            """A body without Content-Length, ended by closing: 50 MB at once (huge) or a
+            line every 0.2 s for up to a minute (drip), as broken or hostile servers do."""
+            self.close_connection = True
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                if fault == "huge":
+                    for _ in range(50):
+                        self.wfile.write(b"# padding\n" * 104_858)
+                else:
+                    for _ in range(300):
+                        self.wfile.write(b"# still thinking\n")
+                        self.wfile.flush()
+                        time.sleep(0.2)
 
         def log_message(self, format: str, *args: object) -> None:
             """Quiet: the console owns the terminal."""

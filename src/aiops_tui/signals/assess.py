@@ -11,15 +11,17 @@ from aiops_tui.config.models import Scenario
 from aiops_tui.signals.burn import burn
 from aiops_tui.signals.capacity import mean, memory_fraction
 from aiops_tui.signals.quality import age, pass_rate
-from aiops_tui.signals.quantile import histogram_quantile, parse_le
+from aiops_tui.signals.quantile import histogram_quantile
 from aiops_tui.signals.rates import increase
 from aiops_tui.signals.status import (
+    HARD_STATES,
     EndpointStatus,
     EvalSuite,
     Health,
     ScenarioStatus,
     Versions,
 )
+from aiops_tui.signals.units import duration, percent
 from aiops_tui.store.points import EvalRow, ManifestRow, SeriesPoints
 
 # What the window query must fetch (counters and histograms) and what the latest query fetches.
@@ -73,7 +75,7 @@ def _increase_by(series: Sequence[SeriesPoints], metric: str, window: Window,
 
 def _quantile(series: Sequence[SeriesPoints], metric: str, q: float, window: Window) -> float:
     deltas = _increase_by(series, metric, window, key=lambda s: s.labels.get("le", ""))
-    return histogram_quantile(q, ((parse_le(le), n) for le, n in deltas.items() if le))
+    return histogram_quantile(q, ((float(le), n) for le, n in deltas.items() if le))
 
 
 def _total(series: Sequence[SeriesPoints], metric: str, window: Window) -> float:
@@ -204,14 +206,8 @@ def assess(
     )
 
 
-def _seconds(value: float) -> str:
-    if value < 120:
-        return f"{value:.2f}s"
-    return f"{value / 60:.0f}m" if value < 7200 else f"{value / 3600:.1f}h"
-
-
-def _percent(value: float) -> str:
-    return f"{value:.1%}"
+def percent1(value: float) -> str:
+    return percent(value, 1)
 
 
 def _judge(scenario: Scenario, s: dict[str, float | None], endpoints: Sequence[EndpointStatus],
@@ -238,11 +234,11 @@ def _judge(scenario: Scenario, s: dict[str, float | None], endpoints: Sequence[E
             levels[field] = Health.OK
 
     latency = f"{latency_kind} latency"
-    check("p95_s", slo.p95_latency_s, latency, _seconds)
-    check("error_rate", slo.error_rate, "error rate", _percent)
-    check("eval_pass_rate", slo.eval_pass_rate, "eval pass rate", _percent, above=False)
-    check("index_age_s", slo.index_max_age, "index age", _seconds)
-    check("budget_fraction", 1.0, "spend rate, share of daily budget", _percent)
+    check("p95_s", slo.p95_latency_s, latency, duration)
+    check("error_rate", slo.error_rate, "error rate", percent1)
+    check("eval_pass_rate", slo.eval_pass_rate, "eval pass rate", percent1, above=False)
+    check("index_age_s", slo.index_max_age, "index age", duration)
+    check("budget_fraction", 1.0, "spend rate, share of daily budget", percent1)
     # Saturation only warns: a full KV cache or framebuffer queues work, it does not fail it.
     for field in ("kv_use", "gpu_memory"):
         value = s[field]
@@ -251,7 +247,7 @@ def _judge(scenario: Scenario, s: dict[str, float | None], endpoints: Sequence[E
             if value > SATURATED:
                 warn.append(f"{field.replace('_', ' ')} {value:.0%}")
     for e in endpoints:
-        if e.state in ("down", "bad payload"):
+        if e.state in HARD_STATES:
             crit.append(f"{e.name} {e.state}: {e.reason}")
         elif e.state != "up":
             warn.append(f"{e.name} {e.state}: {e.reason}")

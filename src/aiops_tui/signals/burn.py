@@ -12,10 +12,6 @@ class Burn:
     cost_per_hour: float
     budget_fraction: float  # cost per hour over the daily budget spread evenly: 1.0 = on budget
 
-    @property
-    def projected_daily(self) -> float:
-        return self.cost_per_hour * 24
-
 
 def burn(in_per_s: float, out_per_s: float, in_per_mtok: float, out_per_mtok: float,
          daily_budget: float) -> Burn:

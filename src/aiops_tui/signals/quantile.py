@@ -8,10 +8,6 @@ from collections.abc import Iterable
 SMALL_DELTA = 1e-12
 
 
-def parse_le(bound: str) -> float:
-    return math.inf if bound in ("+Inf", "Inf", "inf") else float(bound)
-
-
 def histogram_quantile(q: float, buckets: Iterable[tuple[float, float]]) -> float:
     """Quantile ``q`` from ``(upper bound, cumulative count)`` pairs.
 

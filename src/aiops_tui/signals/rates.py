@@ -25,31 +25,26 @@ def raw_increase(values: Sequence[float]) -> float:
 def increase(ts: Sequence[float], values: Sequence[float], start: float, end: float) -> float:
     """``increase(x[end-start])`` at ``end`` over samples with ``start < t <= end``; NaN if < 2.
 
-    ``ts`` must be ascending (as stored); the window's edges are found by bisection.
+    ``ts`` must be ascending (as stored); the window's edges are found by bisection. The order
+    of the edge rules follows Prometheus since PR #13725: a gap wider than 1.1 average steps
+    becomes half a step first, then the start is cut where the counter would have been zero.
     """
     lo, hi = bisect_right(ts, start), bisect_right(ts, end)
     if hi - lo < 2:
         return math.nan
     first_t, first_v, last_t = ts[lo], values[lo], ts[hi - 1]
-    result = raw_increase(values[lo:hi])
-    count = hi - lo
     sampled = last_t - first_t
     if sampled <= 0:
         return math.nan
+    result = raw_increase(values[lo:hi])
+    average_step = sampled / (hi - lo - 1)
+    threshold = average_step * 1.1
     to_start = first_t - start
     to_end = end - last_t
-    average_step = sampled / (count - 1)
-    # A counter cannot extrapolate below zero: stop where it would have been zero.
+    if to_start >= threshold:
+        to_start = average_step / 2
     if result > 0 and first_v >= 0:
-        to_zero = sampled * (first_v / result)
-        to_start = min(to_start, to_zero)
-    threshold = average_step * 1.1
-    interval = sampled
-    interval += to_start if to_start < threshold else average_step / 2
-    interval += to_end if to_end < threshold else average_step / 2
-    return result * interval / sampled
-
-
-def rate(ts: Sequence[float], values: Sequence[float], start: float, end: float) -> float:
-    """Per-second ``rate(x[end-start])``."""
-    return increase(ts, values, start, end) / (end - start)
+        to_start = min(to_start, sampled * (first_v / result))
+    if to_end >= threshold:
+        to_end = average_step / 2
+    return result * (sampled + to_start + to_end) / sampled

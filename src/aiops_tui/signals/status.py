@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import enum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
+
+# Endpoint states that make a scenario critical (slow only warns).
+HARD_STATES = frozenset({"down", "bad payload"})
 
 
 class Health(enum.StrEnum):
@@ -86,6 +89,14 @@ class ScenarioStatus(Model):
     endpoints: list[EndpointStatus]
     missing: dict[str, str]
     levels: dict[str, Health]  # how each judged signal stands; absent = not judged
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def tokens_per_min(self) -> float | None:
+        """Prompt plus generated tokens per minute."""
+        if self.tokens_in_per_min is None:
+            return None
+        return self.tokens_in_per_min + (self.tokens_out_per_min or 0.0)
 
 
 class FleetSnapshot(Model):

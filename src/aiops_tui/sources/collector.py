@@ -50,7 +50,9 @@ class Collector:
         self.clock = clock
         self._client = httpx.AsyncClient(
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            # No cap on connections: a pool wait would count against an endpoint's own timeout
+            # and mark a healthy endpoint down on a big fleet.
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
             headers={"User-Agent": "aiops-tui", "Accept": "text/plain, application/json"},
         )
 
@@ -71,8 +73,8 @@ class Collector:
                 feed_jobs.append(self._feed(s.id, "evals", s.evals, EvalRuns, limit))
             if s.index:
                 feed_jobs.append(self._feed(s.id, "index", s.index, IndexManifest, limit))
-        endpoints = await asyncio.gather(*endpoint_jobs)
-        feeds = await asyncio.gather(*feed_jobs)
+        results = await asyncio.gather(*endpoint_jobs, *feed_jobs)
+        endpoints, feeds = results[:len(endpoint_jobs)], results[len(endpoint_jobs):]
         out = Collection(at=started, endpoints=list(endpoints))
         for feed, document in feeds:
             out.feeds.append(feed)

@@ -6,9 +6,7 @@ keys are ignored (producers add fields), missing or mistyped required ones make 
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 
 class Document(BaseModel):
@@ -22,7 +20,13 @@ class EvalRun(Document):
     model: str
     prompt: str
     index: str | None = None
-    finished_at: datetime
+    finished_at: AwareDatetime  # a time without a zone would be read as this host's local time
+
+    @model_validator(mode="after")
+    def _passed_within_total(self) -> EvalRun:
+        if self.passed > self.total:
+            raise ValueError(f"passed ({self.passed}) exceeds total ({self.total})")
+        return self
 
 
 class EvalRuns(Document):
@@ -32,8 +36,8 @@ class EvalRuns(Document):
 class IndexManifest(Document):
     index: str
     version: str
-    built_at: datetime
-    source_watermark: datetime
+    built_at: AwareDatetime
+    source_watermark: AwareDatetime
     documents: int = Field(ge=0)
 
 

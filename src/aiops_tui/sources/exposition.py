@@ -83,6 +83,7 @@ def parse_page(text: str, kind: EndpointKind) -> list[Sample]:
 
 def _normalise(raw: Iterable[tuple[str, Labels, float]], kind: EndpointKind) -> Iterable[Sample]:
     mapping = BY_KIND[kind]
+    seen: set[tuple[str, Labels]] = set()
     for name, pairs, value in raw:
         target = mapping.get(name)
         if target is None:
@@ -91,32 +92,30 @@ def _normalise(raw: Iterable[tuple[str, Labels, float]], kind: EndpointKind) -> 
         if math.isnan(value) or (kind == "dcgm" and value >= DCGM_BLANK):
             continue
         metric = target.metric
-        labels = _canonical(pairs, target.le_scale)
+        labels = _canonical(pairs)
         if metric == "requests_finished_total":
             reason = dict(labels).get("reason", "")
             metric = "requests_failed_total" if reason in FAILED_REASONS else "requests_ok_total"
+        key = (metric, labels)
+        if key in seen:
+            # Two source names for one thing (vLLM's V0 and V1 KV gauges on one page): the
+            # first wins, so a series never gets two values for one instant.
+            continue
+        seen.add(key)
         yield Sample(metric, labels, value * target.value_scale)
 
 
 @functools.lru_cache(maxsize=65536)
-def _canonical(pairs: Labels, le_scale: float) -> Labels:
+def _canonical(pairs: Labels) -> Labels:
     """The labels we keep, under canonical names; cached per distinct label set."""
     out: dict[str, str] = {}
     host = ""
     for key, value in pairs:
         canonical = KEEP_LABELS.get(key)
-        if canonical == "le":
-            out["le"] = _scale_le(value, le_scale)
-        elif canonical:
+        if canonical:
             out[canonical] = value
         elif key in ("Hostname", "hostname") and not host:
             host = value
     if host and "gpu" in out:
         out["gpu"] = f"{host}/{out['gpu']}"
     return tuple(sorted(out.items()))
-
-
-def _scale_le(bound: str, scale: float) -> str:
-    if scale == 1.0 or bound == "+Inf":
-        return bound
-    return repr(float(bound) * scale)

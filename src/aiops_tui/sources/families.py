@@ -23,6 +23,8 @@ KEEP_LABELS = {
     "err": "reason",
     "gpu": "gpu",
     "gpu_uuid": "gpu",
+    "engine": "engine",  # vLLM data-parallel engines are separate series
+    "version": "version",  # Triton model versions likewise
 }
 
 
@@ -32,12 +34,8 @@ class Mapping:
     scale: float = 1.0
 
     @cached_property
-    def le_scale(self) -> float:
-        """Buckets scale their bound (``le``), never their count."""
-        return self.scale if self.metric.endswith("_bucket") else 1.0
-
-    @cached_property
     def value_scale(self) -> float:
+        """Counts are never scaled, only amounts (µs → s, MiB → bytes, % → fraction)."""
         return 1.0 if self.metric.endswith(("_bucket", "_count")) else self.scale
 
 

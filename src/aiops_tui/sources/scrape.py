@@ -6,9 +6,11 @@ for a misbehaving endpoint. Bodies are read with a size cap so a 50 MB page cann
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -23,13 +25,12 @@ class State(enum.StrEnum):
     SLOW = "slow"
     DOWN = "down"
     BAD_PAYLOAD = "bad payload"
-    STALE = "stale"
 
 
 HEALTH_PATH = {"vllm": "/health", "sglang": "/health", "tgi": "/health", "openai": "/health",
                "triton": "/v2/health/ready"}
 METRICS_KINDS = frozenset({"vllm", "sglang", "tgi", "triton", "dcgm"})
-SLOW_FRACTION = 0.5  # an answer that used more than half its timeout is flagged slow
+SLOW_FRACTION = 0.5  # a request that used more than half its timeout is flagged slow
 
 
 class FetchError(Exception):
@@ -54,9 +55,15 @@ class EndpointResult:
 
 async def fetch_body(client: httpx.AsyncClient, url: str, timeout: float, limit: int,
                      headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-    """Status and body, read at most ``limit`` bytes; transport trouble becomes ``FetchError``."""
+    """Status and body within ``timeout`` seconds in all and ``limit`` bytes.
+
+    httpx's timeouts apply per network read, so a server dripping a byte at a time could hold
+    a request for ever; the overall deadline here is what keeps one endpoint from stalling a
+    cycle. Transport trouble becomes ``FetchError``.
+    """
     try:
-        async with client.stream("GET", url, timeout=timeout, headers=headers) as response:
+        async with asyncio.timeout(timeout), client.stream(
+                "GET", url, timeout=timeout, headers=headers) as response:
             length = response.headers.get("content-length")
             if length and length.isdigit() and int(length) > limit:
                 raise FetchError(State.BAD_PAYLOAD, f"page of {int(length):,} bytes exceeds "
@@ -69,8 +76,8 @@ async def fetch_body(client: httpx.AsyncClient, url: str, timeout: float, limit:
                     raise FetchError(State.BAD_PAYLOAD, f"page exceeds the {limit:,}-byte limit")
                 chunks.append(chunk)
             return response.status_code, b"".join(chunks)
-    except httpx.TimeoutException as exc:
-        raise FetchError(State.DOWN, f"timed out after {timeout:g}s") from exc
+    except (TimeoutError, httpx.TimeoutException) as exc:
+        raise FetchError(State.DOWN, f"no complete answer within {timeout:g}s") from exc
     except httpx.ConnectError as exc:
         raise FetchError(State.DOWN, "connection refused") from exc
     except httpx.HTTPError as exc:
@@ -81,7 +88,7 @@ async def fetch_json(client: httpx.AsyncClient, url: str, timeout: float, model:
                      limit: int, headers: dict[str, str] | None = None) -> BaseModel:
     status, body = await fetch_body(client, url, timeout, limit, headers)
     if status != 200:
-        raise FetchError(State.DOWN, f"HTTP {status} from {url}")
+        raise FetchError(State.DOWN, f"{urlsplit(url).path} answered HTTP {status}")
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
@@ -90,9 +97,21 @@ async def fetch_json(client: httpx.AsyncClient, url: str, timeout: float, model:
         raise FetchError(State.BAD_PAYLOAD, f"unexpected JSON at {where}: {first['msg']}") from exc
 
 
+def scrub(text: str, headers: dict[str, str]) -> str:
+    """Remove header values (bearer tokens) from a message before anyone can see or store it,
+    also in the escaped forms error messages print (``b'Bearer abc\\n'``)."""
+    for value in headers.values():
+        for secret in (value, value.removeprefix("Bearer ").strip()):
+            if len(secret) < 4:
+                continue
+            for form in (secret, repr(secret.encode())[2:-1], repr(secret)[1:-1]):
+                text = text.replace(form, "***")
+    return text
+
+
 async def collect_endpoint(client: httpx.AsyncClient, scenario: str, endpoint: Endpoint,
                            headers: dict[str, str], limit: int, at: float) -> EndpointResult:
-    """Scrape and probe one endpoint; the worst outcome decides its state.
+    """Scrape and probe one endpoint; the worst outcome decides its state. Never raises.
 
     Samples are stamped ``at``, the cycle's start, as Prometheus stamps a scrape with its start:
     one timestamp per cycle keeps every series of the cycle aligned for window math.
@@ -100,31 +119,51 @@ async def collect_endpoint(client: httpx.AsyncClient, scenario: str, endpoint: E
     started = time.monotonic()
     result = EndpointResult(scenario, endpoint.name, endpoint.kind, at=at)
     base, timeout = endpoint.base, endpoint.timeout_s
+    slowest = 0.0
+
+    async def get(path: str) -> tuple[int, bytes]:
+        nonlocal slowest
+        begun = time.monotonic()
+        try:
+            return await fetch_body(client, base + path, timeout, limit, headers)
+        finally:
+            slowest = max(slowest, time.monotonic() - begun)
+
     try:
         health = HEALTH_PATH.get(endpoint.kind)
         if health:
-            status, _ = await fetch_body(client, base + health, timeout, limit, headers)
+            status, _ = await get(health)
             if status != 200:
                 raise FetchError(State.DOWN, f"{health} answered HTTP {status}")
         if endpoint.kind in METRICS_KINDS:
-            status, body = await fetch_body(client, base + "/metrics", timeout, limit, headers)
+            status, body = await get("/metrics")
             if status != 200:
                 raise FetchError(State.DOWN, f"/metrics answered HTTP {status}")
             try:
-                result.samples = parse_page(body.decode("utf-8", "replace"), endpoint.kind)
+                # A page that takes the full parser can cost a second of CPU: off the loop.
+                result.samples = await asyncio.to_thread(
+                    parse_page, body.decode("utf-8", "replace"), endpoint.kind)
             except PayloadError as exc:
                 raise FetchError(State.BAD_PAYLOAD, str(exc)) from exc
             if not result.samples:
                 raise FetchError(State.BAD_PAYLOAD, f"no {endpoint.kind} metrics on the page: "
                                  "wrong endpoint or kind?")
         if endpoint.serves_model:
-            models = await fetch_json(client, base + "/v1/models", timeout, ModelList, limit,
-                                      headers)
-            result.served_models = [m.id for m in models.data]  # type: ignore[attr-defined]
+            status, body = await get("/v1/models")
+            if status != 200:
+                raise FetchError(State.DOWN, f"/v1/models answered HTTP {status}")
+            try:
+                models = ModelList.model_validate_json(body)
+            except ValidationError as exc:
+                raise FetchError(State.BAD_PAYLOAD, "/v1/models is not an OpenAI model "
+                                 "list") from exc
+            result.served_models = [m.id for m in models.data]
     except FetchError as exc:
-        result.state, result.reason = exc.state, exc.reason
-    elapsed = time.monotonic() - started
-    result.latency_ms = elapsed * 1000
-    if result.state is State.UP and elapsed > timeout * SLOW_FRACTION:
-        result.state, result.reason = State.SLOW, f"answered in {elapsed:.1f}s"
+        result.state, result.reason = exc.state, scrub(exc.reason, headers)
+    except Exception as exc:  # a bug or an odd environment must not sink the whole cycle
+        result.state = State.DOWN
+        result.reason = scrub(f"unexpected {type(exc).__name__}: {exc}", headers)
+    result.latency_ms = (time.monotonic() - started) * 1000
+    if result.state is State.UP and slowest > timeout * SLOW_FRACTION:
+        result.state, result.reason = State.SLOW, f"a request took {slowest:.1f}s"
     return result

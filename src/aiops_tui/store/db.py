@@ -7,10 +7,11 @@ into a follower that reads the holder's live snapshot instead (see ``store.live`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -89,11 +90,10 @@ class Store:
             raise StoreError(f"{self.path} has schema v{version}; this aiops-tui knows up to "
                              f"v{SCHEMA_VERSION}. Upgrade aiops-tui or use another --store.")
         for number in range(version, SCHEMA_VERSION):
-            self.con.execute("BEGIN")
-            self.con.execute(MIGRATIONS[number])
-            self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
-                             [str(number + 1)])
-            self.con.execute("COMMIT")
+            with self._transaction():
+                self.con.execute(MIGRATIONS[number])
+                self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                                 [str(number + 1)])
 
     @property
     def schema_version(self) -> int:
@@ -149,17 +149,15 @@ class Store:
             for scenario, m in collection.manifests.items()
         ]
         manifests = [m for m in manifests if self._manifests.get(m.scenario) != m]
-        self.con.execute("BEGIN")
         try:
-            for table, batch in (
-                ("series", new_series), ("samples", rows), ("endpoint_states", states),
-                ("eval_runs", [tuple(vars_of(e)) for e in evals]),
-                ("index_manifests", [(*vars_of(m), collection.at) for m in manifests]),
-            ):
-                self._append(table, batch)
-            self.con.execute("COMMIT")
+            with self._transaction():
+                for table, batch in (
+                    ("series", new_series), ("samples", rows), ("endpoint_states", states),
+                    ("eval_runs", [tuple(vars_of(e)) for e in evals]),
+                    ("index_manifests", [(*vars_of(m), collection.at) for m in manifests]),
+                ):
+                    self._append(table, batch)
         except Exception:
-            self.con.execute("ROLLBACK")
             for key in fresh_keys:  # ids handed out in the failed batch are re-made next time
                 del self._series[key]
             raise
@@ -180,8 +178,18 @@ class Store:
 
     def write_status(self, at: float, statuses: Iterable[tuple[str, str]]) -> None:
         """Per-scenario rollups (scenario id, JSON) for history screens and cheap reads."""
+        with self._transaction():
+            self._append("scenario_status", [(at, sid, doc) for sid, doc in statuses])
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """All or nothing; a failure rolls back, so the connection is usable next cycle."""
         self.con.execute("BEGIN")
-        self._append("scenario_status", [(at, sid, doc) for sid, doc in statuses])
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
         self.con.execute("COMMIT")
 
     def _append(self, table: str, rows: Sequence[tuple[object, ...]]) -> None:
@@ -197,19 +205,18 @@ class Store:
         whatever their age: an index last built ten days ago must still show as ten days old.
         """
         cutoff = (now or time.time()) - keep_seconds
-        self.con.execute("BEGIN")
-        deleted = self.con.execute("DELETE FROM samples WHERE ts < ?", [cutoff]).fetchall()
-        for table in ("endpoint_states", "scenario_status"):
-            self.con.execute(f"DELETE FROM {table} WHERE ts < ?", [cutoff])
-        self.con.execute(
-            """DELETE FROM eval_runs WHERE finished_at < ? AND (scenario, suite, finished_at)
-               NOT IN (SELECT scenario, suite, max(finished_at) FROM eval_runs GROUP BY ALL)""",
-            [cutoff])
-        self.con.execute(
-            """DELETE FROM index_manifests WHERE built_at < ? AND (scenario, built_at)
-               NOT IN (SELECT scenario, max(built_at) FROM index_manifests GROUP BY ALL)""",
-            [cutoff])
-        self.con.execute("COMMIT")
+        with self._transaction():
+            deleted = self.con.execute("DELETE FROM samples WHERE ts < ?", [cutoff]).fetchall()
+            for table in ("endpoint_states", "scenario_status"):
+                self.con.execute(f"DELETE FROM {table} WHERE ts < ?", [cutoff])
+            self.con.execute(
+                """DELETE FROM eval_runs WHERE finished_at < ? AND (scenario, suite, finished_at)
+                   NOT IN (SELECT scenario, suite, max(finished_at) FROM eval_runs GROUP BY ALL)""",
+                [cutoff])
+            self.con.execute(
+                """DELETE FROM index_manifests WHERE built_at < ? AND (scenario, built_at)
+                   NOT IN (SELECT scenario, max(built_at) FROM index_manifests GROUP BY ALL)""",
+                [cutoff])
         return int(deleted[0][0]) if deleted else 0
 
     # -- reads -------------------------------------------------------------------------------
@@ -226,20 +233,6 @@ class Store:
             [since, until, list(metrics)],
         ).fetchall()
         return [SeriesPoints(sc, ep, m, json.loads(lab), ts, vs) for sc, ep, m, lab, ts, vs in rows]
-
-    def latest(self, since: float, metrics: Sequence[str]) -> list[SeriesPoints]:
-        """The newest point since ``since`` of each series of the named metrics."""
-        rows = self.con.execute(
-            """
-            SELECT s.scenario, s.endpoint, s.metric, s.labels, max(p.ts), arg_max(p.value, p.ts)
-            FROM samples p JOIN series s ON s.id = p.series
-            WHERE p.ts >= ? AND s.metric IN (SELECT unnest(?::VARCHAR[]))
-            GROUP BY ALL
-            """,
-            [since, list(metrics)],
-        ).fetchall()
-        return [SeriesPoints(sc, ep, m, json.loads(lab), [t], [v])
-                for sc, ep, m, lab, t, v in rows]
 
     def latest_evals(self) -> list[EvalRow]:
         """The newest run of each (scenario, suite), from memory."""

@@ -15,6 +15,7 @@ from aiops_tui import __version__
 from aiops_tui.config.models import Config
 from aiops_tui.signals.status import FleetSnapshot
 from aiops_tui.ui.fleet_view import FleetView
+from aiops_tui.ui.format import clean
 from aiops_tui.ui.topbar import TopBar
 
 
@@ -29,6 +30,8 @@ class Source(Protocol):
     def interval(self) -> float: ...
 
     def age(self, snapshot: FleetSnapshot) -> float: ...
+
+    def is_stale(self, snapshot: FleetSnapshot) -> bool: ...
 
     async def cycle(self) -> FleetSnapshot | None: ...
 
@@ -57,7 +60,8 @@ class AiopsApp(App[None]):
         self.source = source
         self.label = label
         self.paused = False
-        self.snapshot: FleetSnapshot | None = None
+        self.snapshot: FleetSnapshot | None = None  # the newest picture
+        self.frozen: FleetSnapshot | None = None  # what stays on screen while paused
         self.error = ""
         self.started = time.perf_counter()
         self.first_frame_s: float | None = None
@@ -92,12 +96,17 @@ class AiopsApp(App[None]):
         self.paint_topbar()
         self.set_timer(self.source.interval, self.poll)
 
+    @property
+    def shown(self) -> FleetSnapshot | None:
+        """The picture on screen: the newest, or the one from the moment of pausing."""
+        return self.frozen if self.paused else self.snapshot
+
     def paint(self) -> None:
-        if self.snapshot is None:
+        if self.shown is None:
             return
         show = getattr(self.screen, "show", None)  # the fleet and scenario views paint data
         if show is not None:
-            show(self.snapshot)
+            show(self.shown)
         if self.first_frame_s is None:
             self.first_frame_s = time.perf_counter() - self.started
 
@@ -109,7 +118,7 @@ class AiopsApp(App[None]):
     def status_line(self) -> Text:
         line = Text.assemble(("aiops-tui ", "bold"), (__version__, "dim"))
         if self.label:
-            line.append(f" · {self.label}")
+            line.append(f" · {clean(self.label)}")
         mode = str(self.source.mode or "starting")
         line.append("  ")
         line.append(f" {mode.upper()} ", style="reverse")
@@ -118,25 +127,28 @@ class AiopsApp(App[None]):
         if self.paused:
             line.append("  ")
             line.append(" ⏸ PAUSED ", style="reverse yellow")
-        if self.snapshot is not None:
-            age = self.source.age(self.snapshot)
-            stale = age > 3 * self.source.interval
+        shown = self.shown
+        if shown is not None:
+            age = self.source.age(shown)
+            stale = self.source.is_stale(shown)
             line.append(f"  updated {age:.0f}s ago" if age >= 1 else "  live",
                         style="bold red" if stale else "dim")
             if stale:
                 line.append(" ✖ STALE", style="bold red")
-            crit = sum(1 for s in self.snapshot.scenarios if s.health == "crit")
+            line.append(f"  cycle {shown.cycle_ms:.0f}ms", style="dim")
+            crit = sum(1 for s in shown.scenarios if s.health == "crit")
             if crit:
                 line.append(f"  ✖ {crit} critical", style="bold red")
         else:
             line.append("  waiting for first collection…", style="dim")
         if self.error:
-            line.append(f"  cycle failed: {self.error}", style="bold red")
+            line.append(f"  cycle failed: {clean(self.error)}", style="bold red")
         return line
 
     # -- actions -----------------------------------------------------------------------------
     def action_pause(self) -> None:
         self.paused = not self.paused
+        self.frozen = self.snapshot if self.paused else None
         if not self.paused:
             self.paint()
         self.paint_topbar()
@@ -151,4 +163,11 @@ class AiopsApp(App[None]):
     def open_scenario(self, scenario_id: str) -> None:
         from aiops_tui.ui.scenario_view import ScenarioView
 
-        self.push_screen(ScenarioView(self.source.config.scenario(scenario_id)))
+        try:
+            scenario = self.source.config.scenario(scenario_id)
+        except KeyError:
+            # A follower shows its writer's scenarios, which its own config may not have.
+            self.notify(f"{clean(scenario_id)} is not in this console's config",
+                        severity="warning", markup=False)
+            return
+        self.push_screen(ScenarioView(scenario))

@@ -30,9 +30,7 @@ def _errors(s: ScenarioStatus) -> Text:
 
 
 def _tokens(s: ScenarioStatus) -> Text:
-    total = None if s.tokens_in_per_min is None else s.tokens_in_per_min + (
-        s.tokens_out_per_min or 0)
-    return Text(fmt.count(total), no_wrap=True)
+    return Text(fmt.count(s.tokens_per_min), no_wrap=True)
 
 
 def _burn(s: ScenarioStatus) -> Text:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from aiops_tui.signals.status import Health, ScenarioStatus
+from aiops_tui.signals.status import HARD_STATES, Health, ScenarioStatus
+from aiops_tui.signals.units import DASH, count, duration, money, percent
+
+__all__ = ["DASH", "count", "duration", "money", "percent"]  # re-exported for the screens
 
 SYMBOL = {Health.OK: "●", Health.WARN: "▲", Health.CRIT: "✖", Health.UNKNOWN: "?"}
 STYLE = {Health.OK: "green", Health.WARN: "yellow", Health.CRIT: "bold red",
          Health.UNKNOWN: "dim"}
-DASH = "—"
 
 
 def clean(text: str) -> str:
@@ -24,40 +26,6 @@ def clean(text: str) -> str:
 
 def literal(text: str, style: str = "") -> Text:
     return Text(clean(text), style=style, no_wrap=True, overflow="ellipsis")
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return DASH
-    if seconds < 1:
-        return f"{seconds * 1000:.0f}ms"
-    if seconds < 60:
-        return f"{seconds:.2f}s" if seconds < 10 else f"{seconds:.1f}s"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f}m"
-    if seconds < 86400:
-        return f"{seconds / 3600:.1f}h"
-    return f"{seconds / 86400:.1f}d"
-
-
-def percent(value: float | None, digits: int = 0) -> str:
-    return DASH if value is None else f"{value * 100:.{digits}f}%"
-
-
-def count(value: float | None) -> str:
-    if value is None:
-        return DASH
-    if value >= 1_000_000:
-        return f"{value / 1e6:.1f}M"
-    if value >= 10_000:
-        return f"{value / 1000:.0f}k"
-    if value >= 1000:
-        return f"{value / 1000:.1f}k"
-    return f"{value:.0f}"
-
-
-def money(value: float | None) -> str:
-    return DASH if value is None else (f"{value:.2f}" if value < 100 else f"{value:.0f}")
 
 
 def graded(text: str, level: Health) -> Text:
@@ -77,7 +45,7 @@ def endpoints_up(status: ScenarioStatus) -> Text:
     up = sum(1 for e in status.endpoints if e.state == "up")
     if up == total:
         return Text(f"{up}/{total}", no_wrap=True)
-    hard = any(e.state in ("down", "bad payload") for e in status.endpoints)
+    hard = any(e.state in HARD_STATES for e in status.endpoints)
     worst = Health.CRIT if hard else Health.WARN
     return Text(f"{SYMBOL[worst]}{up}/{total}", style=STYLE[worst], no_wrap=True)
 
@@ -86,7 +54,7 @@ def endpoints_cell(status: ScenarioStatus) -> Text:
     bad = [e for e in status.endpoints if e.state != "up"]
     if not bad:
         return Text(f"{len(status.endpoints)} up", style="green", no_wrap=True)
-    worst = Health.CRIT if any(e.state in ("down", "bad payload") for e in bad) else Health.WARN
+    worst = Health.CRIT if any(e.state in HARD_STATES for e in bad) else Health.WARN
     names = ", ".join(f"{e.name} {e.state}" for e in bad)
     return Text(f"{SYMBOL[worst]} {clean(names)}", style=STYLE[worst], no_wrap=True,
                 overflow="ellipsis")

@@ -21,10 +21,16 @@ from aiops_tui.ui.topbar import TopBar
 
 def _table(title: str, *columns: str) -> Table:
     table = Table(title=Text(title, style="bold"), title_justify="left", box=None,
-                  show_header=bool(columns), header_style="dim", pad_edge=False, expand=False)
+                  padding=(0, 2, 0, 0), show_header=bool(columns), header_style="dim",
+                  pad_edge=False, expand=False)
     for column in columns or ("", ""):
         table.add_column(column, no_wrap=True, overflow="ellipsis")
     return table
+
+
+def _row(table: Table, *cells: str | Text) -> None:
+    """Every cell literal: Rich would read a plain ``str`` cell as markup."""
+    table.add_row(*(c if isinstance(c, Text) else fmt.literal(c) for c in cells))
 
 
 def _when(ts: float) -> str:
@@ -32,10 +38,9 @@ def _when(ts: float) -> str:
 
 
 def render(status: ScenarioStatus, scenario: Scenario) -> Group:
-    lit = fmt.literal
     head = Text.assemble(
         (fmt.SYMBOL[status.health] + " ", fmt.STYLE[status.health]),
-        (fmt.clean(status.name), "bold"), "  ", (f" {status.environment} ", "reverse"),
+        (fmt.clean(status.name), "bold"), "  ", (f" {fmt.clean(status.environment)} ", "reverse"),
         f"  window {fmt.duration(status.window_s)}")
     problems = Text("\n".join(f"  • {fmt.clean(p)}" for p in status.problems) or "  no problems",
                     style="yellow" if status.problems else "green")
@@ -63,42 +68,42 @@ def render(status: ScenarioStatus, scenario: Scenario) -> Group:
          "index_age_s"),
     ]
     for label, now, limit, key in rows:
-        signals.add_row(label, now, limit, Text(fmt.clean(status.missing.get(key, "")),
-                                                style="dim"))
+        _row(signals, label, now, limit, fmt.literal(status.missing.get(key, ""), "dim"))
 
     v = status.versions
     versions = _table("Versions and route")
-    versions.add_row("model (config)", lit(v.model))
-    served = lit(v.served_model or fmt.DASH)
+    _row(versions, "model (config)", v.model)
+    served = fmt.literal(v.served_model or fmt.DASH)
     if v.served_model and v.served_model != v.model:
         served = Text(f"▲ {fmt.clean(v.served_model)} (differs from config)", style="yellow")
-    versions.add_row("model (served)", served)
-    versions.add_row("prompt", lit(v.prompt))
-    versions.add_row("index", lit(v.index or fmt.DASH))
-    versions.add_row("route", lit(status.route))
+    _row(versions, "model (served)", served)
+    _row(versions, "prompt", v.prompt)
+    _row(versions, "index", v.index or fmt.DASH)
+    _row(versions, "route", status.route)
     if scenario.route.fallback:
         fb = scenario.route.fallback
-        versions.add_row("fallback", lit(f"{fb.provider}/{fb.model}"))
+        _row(versions, "fallback", f"{fb.provider}/{fb.model}")
 
     evals = _table("Evals (latest run per suite)", "suite", "pass", "model", "prompt", "finished")
     for e in status.eval_suites:
-        evals.add_row(lit(e.suite), f"{e.passed}/{e.total} {fmt.percent(e.passed / e.total)}",
-                      lit(e.model.rsplit("/", 1)[-1]), lit(e.prompt), _when(e.finished_at))
+        _row(evals, e.suite, f"{e.passed}/{e.total} {fmt.percent(e.passed / e.total)}",
+             e.model.rsplit("/", 1)[-1], e.prompt, _when(e.finished_at))
 
-    endpoints = _table("Endpoints", "name", "kind", "state", "latency", "reason")
+    endpoints = _table("Endpoints", "name", "kind", "state", "latency", "last ok", "reason")
     for e in status.endpoints:
         style = "green" if e.state == "up" else "bold red"
-        endpoints.add_row(lit(e.name), lit(e.kind), Text(e.state, style=style),
-                          f"{e.latency_ms:.0f}ms", lit(e.reason))
+        last_ok = fmt.DASH if e.last_ok is None else f"{fmt.duration(status.at - e.last_ok)} ago"
+        _row(endpoints, e.name, e.kind, Text(e.state, style=style), f"{e.latency_ms:.0f}ms",
+             last_ok if e.state != "up" else "", e.reason)
 
     owners = _table("Owners and escalation")
     for role, who in scenario.owners.model_dump(exclude={"escalation"}).items():
         if who:
-            owners.add_row(role, lit(who))
+            _row(owners, role, who)
     if scenario.owners.escalation:
-        owners.add_row("escalation", lit(" → ".join(scenario.owners.escalation)))
+        _row(owners, "escalation", " → ".join(scenario.owners.escalation))
     if scenario.runbooks:
-        owners.add_row("runbooks", lit(", ".join(scenario.runbooks)))
+        _row(owners, "runbooks", ", ".join(scenario.runbooks))
     parts = [head, problems, Text(""), signals, Text(""), versions, Text(""), evals, Text(""),
              endpoints, Text(""), owners]
     return Group(*parts)

@@ -1,0 +1,24 @@
+"""Run every benchmark in turn and print their figures.
+
+    python3 -m bench.run_all            # from the repository root
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+BENCHES = ["bench.cold_start", "bench.scrape_store", "bench.fleet_refresh",
+           "bench.terminal_bytes"]
+
+
+def main() -> int:
+    failed = 0
+    for module in BENCHES:
+        print(f"\n=== {module}", flush=True)
+        failed += subprocess.run([sys.executable, "-m", module], check=False).returncode != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
