@@ -16,13 +16,13 @@ FIXTURES = ROOT.parent / "shared" / "fixtures"
 DEMO_CONFIG = ROOT / "config" / "demo.yaml"
 
 
-def relaxed(config: Config, **console: float) -> Config:
-    """The config with 10 s endpoint timeouts, so a loaded test machine never turns a healthy
+def relaxed(config: Config, timeout_s: float = 10.0, **console: float) -> Config:
+    """The config with long endpoint timeouts, so a loaded test machine never turns a healthy
     endpoint "slow" (half its timeout) and changes what a test sees; ``console`` overrides."""
     data = config.model_dump(mode="json")
     for scenario in data["scenarios"]:
         for endpoint in scenario["endpoints"]:
-            endpoint["timeout_s"] = 10.0
+            endpoint["timeout_s"] = timeout_s
     data["console"].update(console)
     return Config.model_validate(data)
 

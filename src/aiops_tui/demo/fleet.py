@@ -22,7 +22,8 @@ from aiops_tui.demo import pages
 from aiops_tui.demo.sim import ScenarioSim
 
 FAULTS = ("timeout", "http-500", "garbage", "huge", "drip", "refuse-health")
-STREAMED = ("huge", "drip")  # faults that answer /metrics with a body of unannounced length
+STREAMED = ("huge", "drip")
+HANG_S = 60.0  # faults that answer /metrics with a body of unannounced length
 IDENTITY = b'{"service": "aiops-tui demo fleet"}'
 
 
@@ -172,7 +173,7 @@ def _handler(fleet: DemoFleet, route: Route) -> type[BaseHTTPRequestHandler]:
             scenario = route.scenario.id if route.scenario else ""
             fault = fleet.faults.get((scenario, endpoint))
             if fault == "timeout":
-                time.sleep(route.endpoint.timeout_s + 1 if route.endpoint else 3)
+                time.sleep(HANG_S)  # longer than any client waits
             if fault in STREAMED and path == "/metrics":
                 self._stream(fault)
                 return
