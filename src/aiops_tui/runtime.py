@@ -168,21 +168,24 @@ class Runtime:
         from aiops_tui.sources.scrape import State
 
         out: dict[str, list[EndpointStatus]] = defaultdict(list)
-        for r in collection.endpoints:
-            key = (r.scenario, r.endpoint)
-            if r.state in (State.UP, State.SLOW):
-                self._last_ok[key] = r.at
-            out[r.scenario].append(EndpointStatus(
-                name=r.endpoint, kind=r.kind, state=str(r.state), reason=r.reason,
-                latency_ms=round(r.latency_ms, 1), served_models=r.served_models,
-                last_ok=self._last_ok.get(key)))
-        for f in collection.feeds:
-            key = (f.scenario, f"{f.feed} feed")
-            if f.state is State.UP:
+        results = [(r.scenario, r.endpoint, r.kind, r.state, r.reason, r.latency_ms,
+                    r.served_models) for r in collection.endpoints]
+        results += [(f.scenario, f"{f.feed} feed", f.feed, f.state, f.reason, f.latency_ms, None)
+                    for f in collection.feeds]
+        horizon = STALE_AFTER_INTERVALS * self.interval
+        for scenario, name, kind, state, reason, latency_ms, served in results:
+            key = (scenario, name)
+            if state in (State.UP, State.SLOW):
                 self._last_ok[key] = collection.at
-            out[f.scenario].append(EndpointStatus(
-                name=key[1], kind=f.feed, state=str(f.state), reason=f.reason,
-                latency_ms=round(f.latency_ms, 1), last_ok=self._last_ok.get(key)))
+            last_ok = self._last_ok.get(key)
+            if state is State.DOWN and last_ok is not None and collection.at - last_ok < horizon:
+                # One missed scrape is not an outage: the values shown are from the last good
+                # one. Down only once the gap outlasts a few intervals.
+                state = State.STALE
+                reason = f"no fresh data for {collection.at - last_ok:.0f}s: {reason}"
+            out[scenario].append(EndpointStatus(
+                name=name, kind=kind, state=str(state), reason=reason,
+                latency_ms=round(latency_ms, 1), served_models=served, last_ok=last_ok))
         return out
 
 

@@ -25,6 +25,7 @@ class State(enum.StrEnum):
     SLOW = "slow"
     DOWN = "down"
     BAD_PAYLOAD = "bad payload"
+    STALE = "stale"  # failing, but for less than a few intervals: values are from before
 
 
 HEALTH_PATH = {"vllm": "/health", "sglang": "/health", "tgi": "/health", "openai": "/health",
