@@ -66,8 +66,10 @@ class AiopsApp(App[None]):
         self.started = time.perf_counter()
         self.first_frame_s: float | None = None
 
+    def get_default_screen(self) -> FleetView:
+        return FleetView()  # the base screen itself: no blank screen painted first
+
     def on_mount(self) -> None:
-        self.push_screen(FleetView())
         self.paint_topbar()
         # Start collecting once the first frame is out: opening the store imports DuckDB and
         # httpx in a thread, which would otherwise compete with the first paint for the GIL.
