@@ -137,13 +137,13 @@ class Runtime:
             self._last_retention = now
         return snapshot
 
-    def compute(self, now: float,
-                endpoints: dict[str, list[EndpointStatus]]) -> FleetSnapshot:
-        """Every scenario's status from the store, as of ``now``."""
+    def compute(self, now: float, endpoints: dict[str, list[EndpointStatus]],
+                window_s: float | None = None) -> FleetSnapshot:
+        """Every scenario's status as of ``now``, over ``window_s`` (default: the config's)."""
         from aiops_tui.signals.assess import WINDOW_METRICS, Window, assess
 
         assert self.store is not None and self.store.recent is not None
-        window = Window(now - self.config.console.window_s, now)
+        window = Window(now - (window_s or self.config.console.window_s), now)
         fresh = now - STALE_AFTER_INTERVALS * self.interval
         series_by = defaultdict(list)
         gauges_by = defaultdict(list)

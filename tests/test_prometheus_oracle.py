@@ -1,0 +1,199 @@
+"""The console's numbers against a real Prometheus scraping the same demo fleet.
+
+Prometheus (Debian's package; ``.ci/run`` installs it) and the console both scrape the demo
+fleet every second. The fleet's simulated clock only moves when the test steps it, so both
+see the same sequence of page values; only *when* each scraped differs. The window starts just
+before the first scrape of either side, so each side's first sample lies within one step of
+the window's start: there Prometheus' extrapolation rules agree across versions (Debian ships
+2.42, before PR #13725 reordered the half-step and zero cuts; the console follows the newer
+order). What remains is scrape-time skew, and it touches only the rates:
+- a rate's extrapolation depends on where each side's first and last scrape fall in the
+  window: at most one scrape step at each edge, two over the sampled span in all;
+- a quantile does not: every bucket of one side shares one extrapolation factor (the window's
+  increase is a tenth of what the counters held when it began, so no bucket is cut at its zero
+  point), so both sides interpolate the same bucket ratios and must agree to rounding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import yaml
+
+from aiops_tui.config import Config
+from aiops_tui.demo.fleet import DemoFleet
+from aiops_tui.runtime import Runtime
+from tests.conftest import relaxed
+
+SCRAPE_S = 0.25  # both sides; short, so scrape-time skew stays small against the window
+
+
+class FrozenClock:
+    """The fleet's simulated time: still until the test moves it."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def prometheus_binary() -> str:
+    binary = shutil.which("prometheus")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("prometheus is not installed: .ci/run installs Debian's package")
+        pytest.skip("install Debian's prometheus package to run the oracle test (.ci/run does)")
+    return binary
+
+
+def scrape_config(config: Config) -> dict:
+    jobs = []
+    for scenario in config.scenarios:
+        for endpoint in scenario.endpoints:
+            if endpoint.kind in ("vllm", "tgi"):
+                jobs.append({"job_name": f"{scenario.id}/{endpoint.name}",
+                             "static_configs": [{"targets": [urlsplit(endpoint.base).netloc]}]})
+    return {"global": {"scrape_interval": f"{SCRAPE_S * 1000:g}ms", "scrape_timeout": "200ms"},
+            "scrape_configs": jobs}
+
+
+@pytest.fixture
+def oracle(prometheus_binary: str, demo_config: Config, tmp_path: Path
+           ) -> Iterator[tuple[Config, str, FrozenClock]]:
+    """The demo fleet on a frozen clock, and Prometheus on loopback scraping it."""
+    clock = FrozenClock()
+    fleet = DemoFleet(relaxed(demo_config, window_s=60), seed=13, clock=clock)
+    config = fleet.start(ephemeral=True)
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(scrape_config(config)))
+    port = free_port()
+    process = subprocess.Popen(
+        [prometheus_binary, f"--config.file={tmp_path / 'prometheus.yml'}",
+         f"--storage.tsdb.path={tmp_path / 'tsdb'}", f"--web.listen-address=127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/-/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, process.stderr.read()
+            assert time.time() < deadline, "prometheus did not become ready"
+            time.sleep(0.2)
+        # Targets are discovered a few seconds after start: wait until each was scraped.
+        jobs = len(scrape_config(config)["scrape_configs"])
+        while not scraped_all(base, jobs):
+            assert time.time() < deadline, "prometheus never scraped every target"
+            time.sleep(0.2)
+        yield config, base, clock
+    finally:
+        process.terminate()
+        process.wait(10)
+        fleet.stop()
+
+
+def scraped_all(base: str, jobs: int) -> bool:
+    reply = httpx.get(f"{base}/api/v1/query", params={"query": "sum(up)"}, timeout=2).json()
+    result = reply["data"]["result"]
+    return bool(result) and float(result[0]["value"][1]) == jobs
+
+
+def promql(base: str, query: str, at: float) -> float:
+    reply = httpx.get(f"{base}/api/v1/query", params={"query": query, "time": at}, timeout=5)
+    body = reply.json()
+    assert body["status"] == "success", body
+    result = body["data"]["result"]
+    assert len(result) == 1, (query, result)
+    return float(result[0]["value"][1])
+
+
+QUERIES = {
+    "vllm": {
+        "p95_s": "histogram_quantile(0.95, sum by (le) "
+                 "(rate(vllm:e2e_request_latency_seconds_bucket{{job='{job}'}}[{w}ms])))",
+        "ttft_p95_s": "histogram_quantile(0.95, sum by (le) "
+                      "(rate(vllm:time_to_first_token_seconds_bucket{{job='{job}'}}[{w}ms])))",
+        "tokens_in_per_min": "sum(rate(vllm:prompt_tokens_total{{job='{job}'}}[{w}ms])) * 60",
+        "tokens_out_per_min": "sum(rate(vllm:generation_tokens_total{{job='{job}'}}[{w}ms])) * 60",
+    },
+    "tgi": {
+        "p95_s": "histogram_quantile(0.95, sum by (le) "
+                 "(rate(tgi_request_duration_bucket{{job='{job}'}}[{w}ms])))",
+        "tokens_in_per_min": "sum(rate(tgi_request_input_length_sum{{job='{job}'}}[{w}ms])) * 60",
+        "tokens_out_per_min":
+            "sum(rate(tgi_request_generated_tokens_sum{{job='{job}'}}[{w}ms])) * 60",
+    },
+}
+
+
+QUANTILES = {"p95_s", "ttft_p95_s"}
+
+
+async def test_console_matches_prometheus(oracle, tmp_path: Path) -> None:
+    config, base, clock = oracle
+    runtime = Runtime(config, tmp_path / "console.duckdb")
+
+    cycles = 1
+
+    async def scrape_for(seconds: float) -> None:
+        nonlocal cycles
+        end = time.time() + seconds
+        while time.time() < end:
+            await runtime.cycle()
+            cycles += 1
+            await asyncio.sleep(SCRAPE_S)
+
+    first = await runtime.cycle()
+    assert first is not None
+    first_scrape = first.at
+    await scrape_for(3)  # both sides see the starting values, several times
+    for _ in range(6):
+        clock.now += 10  # ten simulated seconds of traffic at once
+        await scrape_for(3)  # both sides scrape the new values at least twice
+    at = time.time()
+    # Starting half a step before the console's first scrape puts each side's first sample
+    # within one step of the window's start (Prometheus scraped the same values before).
+    window_ms = round((at - first_scrape + 0.5) * 1000)
+    snapshot = runtime.compute(at, {}, window_s=window_ms / 1000)
+    assert runtime.last is not None
+    sampled = runtime.last.at - first_scrape
+    step = max(SCRAPE_S, sampled / (cycles - 1))  # the console's cycle also takes time
+    await runtime.aclose()
+    tolerance = 2 * step / sampled
+
+    compared = 0
+    for status in snapshot.scenarios:
+        scenario = config.scenario(status.id)
+        endpoint = next((e for e in scenario.endpoints if e.kind in QUERIES), None)
+        if endpoint is None:
+            continue
+        for field, template in QUERIES[endpoint.kind].items():
+            theirs = promql(base, template.format(job=f"{status.id}/{endpoint.name}",
+                                                  w=window_ms), at)
+            ours = getattr(status, field)
+            assert ours is not None and not math.isnan(theirs), (status.id, field)
+            rel = 1e-9 if field in QUANTILES else tolerance
+            assert ours == pytest.approx(theirs, rel=rel), (status.id, field, ours, theirs)
+            compared += 1
+    assert compared >= 10
