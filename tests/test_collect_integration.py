@@ -58,6 +58,11 @@ async def test_headless_cycles_store_rows_and_signals(demo_config, tmp_path: Pat
     assert chat.cost_per_hour and chat.cost_per_hour > 0
     assert chat.versions.served_model == chat.versions.model
     assert 0 <= chat.index_age_s < 3600 + 300
+    assert chat.p50_s <= chat.p95_s <= chat.p99_s and chat.ttft_p95_s <= chat.ttft_p99_s
+    assert 0.2 <= chat.prefix_cache_hit_rate <= 0.5  # the demo caches 20-50% of each prompt
+    assert chat.gpu_power_w > 0 and chat.gpu_temp_c > 0 and chat.gpu_last_xid == 0
+    assert chat.headroom > 0
+    assert chat.index_lag_s == 300 and chat.index_documents > 0  # demo: cut 5 min behind
     assert by_id["claims-triage"].latency_kind == "mean"  # Triton has no latency histogram
     assert by_id["doc-search"].kv_use is None and "kv_use" in by_id["doc-search"].missing
 

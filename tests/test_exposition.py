@@ -43,6 +43,8 @@ def test_vllm_capture() -> None:
     assert by_metric(samples, "requests_ok_total") == {(("model", "facebook/opt-125m"),
                                                         ("reason", "length")): 1.0}
     assert "requests_failed_total" not in {s.metric for s in samples}
+    assert by_metric(samples, "prefix_cache_queries_total") == {model: 117.0}
+    assert by_metric(samples, "prefix_cache_hits_total") == {model: 64.0}
     # V0 and V1 KV gauges both arrive under one canonical name.
     assert len(by_metric(samples, "kv_cache_usage")) >= 1
 

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from aiops_tui.signals.burn import burn
-from aiops_tui.signals.capacity import memory_fraction
+from aiops_tui.signals.capacity import headroom, memory_fraction
 from aiops_tui.signals.quality import age, pass_rate
 from aiops_tui.signals.quantile import histogram_quantile
 from aiops_tui.signals.rates import increase, raw_increase
@@ -102,3 +102,11 @@ def test_pass_rate_weighs_by_suite_size_and_age() -> None:
     assert pass_rate([(90, 100), (10, 100)]) == 0.5
     assert math.isnan(pass_rate([]))
     assert age(100, 40) == 60 and math.isnan(age(100, None))
+
+
+def test_headroom_follows_the_busier_of_kv_and_gpu() -> None:
+    # KV 25% and GPU 40% busy: the GPU saturates first, at 1/0.4 = 2.5x today's load: +150%.
+    assert headroom(0.25, 0.4) == pytest.approx(1.5)
+    assert headroom(math.nan, 0.5) == pytest.approx(1.0)  # Triton: GPU only
+    assert headroom(1.2, 0.3) == 0.0  # past saturation: none left
+    assert math.isinf(headroom(0.0, 0.0)) and math.isnan(headroom(math.nan, math.nan))

@@ -70,6 +70,12 @@ def vllm_page(sim: ScenarioSim, model: str) -> str:
         *_family("vllm:generation_tokens_total", "counter",
                  "Number of generation tokens processed.",
                  [f"vllm:generation_tokens_total{_labels(lab)} {float(sim.generation_tokens)}"]),
+        *_family("vllm:prefix_cache_queries_total", "counter",
+                 "Prefix cache queries, in terms of number of queried tokens.",
+                 [f"vllm:prefix_cache_queries_total{_labels(lab)} {float(sim.prefix_queries)}"]),
+        *_family("vllm:prefix_cache_hits_total", "counter",
+                 "Prefix cache hits, in terms of number of cached tokens.",
+                 [f"vllm:prefix_cache_hits_total{_labels(lab)} {float(sim.prefix_hits)}"]),
         *_family("vllm:request_success_total", "counter",
                  "Count of successfully processed requests.",
                  [f"vllm:request_success_total"

@@ -105,6 +105,8 @@ class ScenarioSim:
         self.tgi_duration = Histogram(tgi_duration_buckets())
         self.prompt_tokens = 0
         self.generation_tokens = 0
+        self.prefix_queries = 0  # prompt tokens looked up in the prefix cache
+        self.prefix_hits = 0
         self.ok = 0
         self.failed = 0
         self.running = 0.0
@@ -154,7 +156,10 @@ class ScenarioSim:
             self.e2e.observe(latency)
             self.tgi_duration.observe(latency)
             self.ttft.observe(rng.lognormvariate(math.log(p.ttft_median * slowdown), 0.5))
-            self.prompt_tokens += max(1, int(rng.gauss(p.in_tokens, p.in_tokens * 0.3)))
+            prompt = max(1, int(rng.gauss(p.in_tokens, p.in_tokens * 0.3)))
+            self.prompt_tokens += prompt
+            self.prefix_queries += prompt
+            self.prefix_hits += int(prompt * rng.uniform(0.2, 0.5))  # shared system prompts
             if rng.random() < p.error_p:
                 self.failed += 1
             else:

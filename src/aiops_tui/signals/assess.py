@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from aiops_tui.config.models import Scenario
 from aiops_tui.signals.burn import burn
-from aiops_tui.signals.capacity import mean, memory_fraction
+from aiops_tui.signals.capacity import headroom, mean, memory_fraction
 from aiops_tui.signals.quality import age, pass_rate
 from aiops_tui.signals.quantile import histogram_quantile
 from aiops_tui.signals.rates import increase
@@ -33,6 +33,8 @@ WINDOW_METRICS = (
     "requests_ok_total",
     "requests_failed_total",
     "request_duration_seconds_total",
+    "prefix_cache_queries_total",
+    "prefix_cache_hits_total",
 )
 GAUGE_METRICS = (
     "requests_running",
@@ -42,6 +44,9 @@ GAUGE_METRICS = (
     "gpu_memory_used_bytes",
     "gpu_memory_free_bytes",
     "gpu_memory_total_bytes",
+    "gpu_power_watts",
+    "gpu_temperature_celsius",
+    "gpu_last_xid",
 )
 NEAR = 0.8  # warn when a signal has used 80% of its allowance
 # Below this many finished requests in the window, a p95 or an error rate is noise: shown, not
@@ -104,6 +109,52 @@ def _num(value: float) -> float | None:
     return None if value is None or math.isnan(value) or math.isinf(value) else value
 
 
+def _latency(series: Sequence[SeriesPoints], window: Window, missing: dict[str, str]
+             ) -> tuple[str, dict[str, float]]:
+    """Quantiles of end-to-end latency and time to first token; a mean where no histogram."""
+    wl = f"{window.seconds / 60:g}m"
+    out = {f"p{int(q * 100)}_s": _quantile(series, "e2e_latency_seconds_bucket", q, window)
+           for q in (0.5, 0.95, 0.99)}
+    kind = "p95"
+    if not any(s.metric == "e2e_latency_seconds_bucket" for s in series):
+        mean_latency = _ratio(_total(series, "request_duration_seconds_total", window),
+                              _total(series, "requests_ok_total", window))
+        if not math.isnan(mean_latency):
+            out["p95_s"], kind = mean_latency, "mean"
+    if math.isnan(out["p95_s"]):
+        missing["p95_s"] = f"no latency samples with requests in the last {wl}"
+    out["ttft_p95_s"] = _quantile(series, "ttft_seconds_bucket", 0.95, window)
+    out["ttft_p99_s"] = _quantile(series, "ttft_seconds_bucket", 0.99, window)
+    if math.isnan(out["ttft_p95_s"]):
+        missing["ttft_p95_s"] = (f"no time-to-first-token samples in the last {wl} "
+                                 "(TGI and Triton expose none)")
+    return kind, out
+
+
+def _capacity(gauges: Sequence[SeriesPoints], missing: dict[str, str]) -> dict[str, float]:
+    gpus = _gpu_source(gauges)
+    out = {
+        "gpu_util": mean(_gauges(gpus, "gpu_utilization")),
+        "gpu_memory": memory_fraction(_gauges(gpus, "gpu_memory_used_bytes"),
+                                      _gauges(gpus, "gpu_memory_free_bytes"),
+                                      _gauges(gpus, "gpu_memory_total_bytes")),
+        "gpu_power_w": sum(_gauges(gpus, "gpu_power_watts")) or math.nan,
+        "gpu_temp_c": max(_gauges(gpus, "gpu_temperature_celsius"), default=math.nan),
+        "gpu_last_xid": max(_gauges(gpus, "gpu_last_xid"), default=math.nan),
+        "kv_use": max(_gauges(gauges, "kv_cache_usage"), default=math.nan),
+    }
+    out["headroom"] = headroom(out["kv_use"], out["gpu_util"])
+    if math.isnan(out["gpu_util"]):
+        missing["gpu_util"] = "no fresh GPU utilisation (DCGM or Triton) sample"
+    if math.isnan(out["kv_use"]):
+        missing["kv_use"] = "no fresh KV-cache sample (TGI and Triton expose none)"
+    if math.isnan(out["headroom"]):
+        missing["headroom"] = "needs a fresh KV-cache or GPU utilisation sample"
+    elif math.isinf(out["headroom"]):
+        missing["headroom"] = "idle: no load to scale from"
+    return out
+
+
 def assess(
     scenario: Scenario,
     series: Sequence[SeriesPoints],
@@ -117,20 +168,7 @@ def assess(
     missing: dict[str, str] = {}
     now = window.end
     wl = f"{window.seconds / 60:g}m"
-
-    p95 = _quantile(series, "e2e_latency_seconds_bucket", 0.95, window)
-    latency_kind = "p95"
-    if not any(s.metric == "e2e_latency_seconds_bucket" for s in series):
-        mean_latency = _ratio(_total(series, "request_duration_seconds_total", window),
-                              _total(series, "requests_ok_total", window))
-        if not math.isnan(mean_latency):
-            p95, latency_kind = mean_latency, "mean"
-    if math.isnan(p95):
-        missing["p95_s"] = f"no latency samples with requests in the last {wl}"
-    ttft = _quantile(series, "ttft_seconds_bucket", 0.95, window)
-    if math.isnan(ttft):
-        missing["ttft_p95_s"] = (f"no time-to-first-token samples in the last {wl} "
-                                 "(TGI and Triton expose none)")
+    latency_kind, latency = _latency(series, window, missing)
 
     ok = _total(series, "requests_ok_total", window)
     failed = _total(series, "requests_failed_total", window)
@@ -138,6 +176,10 @@ def assess(
     error_rate = _ratio(failed, ok + failed)
     if math.isnan(error_rate):
         missing["error_rate"] = f"no finished requests in the last {wl}"
+    prefix_hits = _ratio(_total(series, "prefix_cache_hits_total", window),
+                         _total(series, "prefix_cache_queries_total", window))
+    if math.isnan(prefix_hits):
+        missing["prefix_cache_hit_rate"] = f"no prefix-cache queries in the last {wl}"
 
     tokens_in = _total(series, "prompt_tokens_total", window) / window.seconds
     tokens_out = _total(series, "generation_tokens_total", window) / window.seconds
@@ -146,19 +188,9 @@ def assess(
     if math.isnan(cost.cost_per_hour):
         missing["cost_per_hour"] = f"no token counters with two samples in the last {wl}"
 
-    gpus = _gpu_source(gauges)
-    gpu_util = mean(_gauges(gpus, "gpu_utilization"))
-    gpu_memory = memory_fraction(_gauges(gpus, "gpu_memory_used_bytes"),
-                                 _gauges(gpus, "gpu_memory_free_bytes"),
-                                 _gauges(gpus, "gpu_memory_total_bytes"))
-    kv = _gauges(gauges, "kv_cache_usage")
-    kv_use = max(kv) if kv else math.nan
+    capacity = _capacity(gauges, missing)
     running = _gauges(gauges, "requests_running")
     waiting = _gauges(gauges, "requests_waiting")
-    if math.isnan(gpu_util):
-        missing["gpu_util"] = "no fresh GPU utilisation (DCGM or Triton) sample"
-    if math.isnan(kv_use):
-        missing["kv_use"] = "no fresh KV-cache sample (TGI and Triton expose none)"
 
     suites = [EvalSuite(suite=e.suite, passed=e.passed, total=e.total, model=e.model,
                         prompt=e.prompt, index=e.index_version, finished_at=e.finished_at)
@@ -174,15 +206,18 @@ def assess(
     served = next((m for e in endpoints if e.served_models for m in e.served_models), None)
     versions = Versions(model=scenario.versions.model, prompt=scenario.versions.prompt,
                         index=scenario.versions.index, served_model=served)
-    status = dict(
-        p95_s=_num(p95), ttft_p95_s=_num(ttft), error_rate=_num(error_rate),
-        tokens_in_per_min=_num(cost.tokens_in_per_min),
-        tokens_out_per_min=_num(cost.tokens_out_per_min),
-        cost_per_hour=_num(cost.cost_per_hour), budget_fraction=_num(cost.budget_fraction),
-        gpu_util=_num(gpu_util), gpu_memory=_num(gpu_memory), kv_use=_num(kv_use),
-        running=sum(running) if running else None, waiting=sum(waiting) if waiting else None,
-        eval_pass_rate=_num(eval_rate), index_age_s=_num(index_age),
-    )
+    status = {
+        **{key: _num(value) for key, value in (latency | capacity).items()},
+        "error_rate": _num(error_rate), "prefix_cache_hit_rate": _num(prefix_hits),
+        "tokens_in_per_min": _num(cost.tokens_in_per_min),
+        "tokens_out_per_min": _num(cost.tokens_out_per_min),
+        "cost_per_hour": _num(cost.cost_per_hour),
+        "budget_fraction": _num(cost.budget_fraction),
+        "running": sum(running) if running else None,
+        "waiting": sum(waiting) if waiting else None,
+        "eval_pass_rate": _num(eval_rate), "index_age_s": _num(index_age),
+        "index_lag_s": manifest.built_at - manifest.source_watermark if manifest else None,
+    }
     requests = ok + failed
     if requests < MIN_REQUESTS:
         # Keep the numbers on screen but out of the verdict.
@@ -200,6 +235,8 @@ def assess(
         daily_budget=scenario.budget.daily, currency=scenario.pricing.currency,
         eval_threshold=scenario.slo.eval_pass_rate, eval_suites=suites,
         index_version=manifest.version if manifest else None,
+        index_built_at=manifest.built_at if manifest else None,
+        index_documents=manifest.documents if manifest else None,
         index_slo_s=scenario.slo.index_max_age, route=f"primary {route.provider}/{route.model}",
         versions=versions, endpoints=list(endpoints), missing=missing, levels=levels,
         **status,
@@ -251,6 +288,11 @@ def _judge(scenario: Scenario, s: dict[str, float | None], endpoints: Sequence[E
             crit.append(f"{e.name} {e.state}: {e.reason}")
         elif e.state != "up":
             warn.append(f"{e.name} {e.state}: {e.reason}")
+    xid = s["gpu_last_xid"]
+    if xid:
+        # Any XID is a driver-reported GPU fault (48: double-bit ECC, 79: fell off the bus).
+        warn.append(f"a GPU reported XID {xid:.0f}")
+        levels["gpu_last_xid"] = Health.WARN
     if versions.served_model and versions.served_model != versions.model:
         warn.append(f"served model {versions.served_model} is not configured {versions.model}")
         levels["served_model"] = Health.WARN

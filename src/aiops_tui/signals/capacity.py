@@ -15,3 +15,19 @@ def memory_fraction(used: Sequence[float], free: Sequence[float],
     """Framebuffer in use over the whole: DCGM reports used and free, Triton used and total."""
     whole = sum(total) if total else sum(used) + sum(free)
     return sum(used) / whole if whole > 0 else math.nan
+
+
+def headroom(kv_use: float, gpu_util: float) -> float:
+    """How much more load fits before saturation, as a share of the current load.
+
+    ``1 / max(KV-cache use, GPU utilisation) - 1``: the busier of the two is what saturates
+    first (a full KV cache makes vLLM queue and preempt), and both grow roughly in proportion
+    to load. 0.25 busy gives 3.0 (+300%); at or past 1.0 it is 0. NaN with neither signal.
+    A first-order estimate: utilisation is not linear at the extremes.
+    """
+    busiest = max((v for v in (kv_use, gpu_util) if not math.isnan(v)), default=math.nan)
+    if math.isnan(busiest):
+        return math.nan
+    if busiest <= 0:
+        return math.inf
+    return max(0.0, 1.0 / busiest - 1.0)

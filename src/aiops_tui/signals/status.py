@@ -62,9 +62,13 @@ class ScenarioStatus(Model):
     health: Health
     problems: list[str]
     latency_kind: str  # "p95" from a histogram, "mean" where the engine only has counters
+    p50_s: float | None
     p95_s: float | None
+    p99_s: float | None
     p95_slo_s: float
     ttft_p95_s: float | None
+    ttft_p99_s: float | None
+    prefix_cache_hit_rate: float | None
     error_rate: float | None
     error_slo: float
     tokens_in_per_min: float | None
@@ -75,14 +79,21 @@ class ScenarioStatus(Model):
     currency: str
     gpu_util: float | None
     gpu_memory: float | None
+    gpu_power_w: float | None
+    gpu_temp_c: float | None
+    gpu_last_xid: float | None  # the last XID error a GPU reported; 0 = none
     kv_use: float | None
+    headroom: float | None  # growth in load before saturation; see signals.capacity.headroom
     running: float | None
     waiting: float | None
     eval_pass_rate: float | None
     eval_threshold: float
     eval_suites: list[EvalSuite]
     index_version: str | None
+    index_built_at: float | None
+    index_documents: int | None
     index_age_s: float | None
+    index_lag_s: float | None  # how far behind its source the serving build was cut
     index_slo_s: float | None
     route: str
     versions: Versions

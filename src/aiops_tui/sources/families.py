@@ -54,6 +54,8 @@ def _vllm_like(prefix: str) -> dict[str, Mapping]:
         f"{prefix}prompt_tokens_total": Mapping("prompt_tokens_total"),
         f"{prefix}generation_tokens_total": Mapping("generation_tokens_total"),
         f"{prefix}request_success_total": Mapping("requests_finished_total"),
+        f"{prefix}prefix_cache_queries_total": Mapping("prefix_cache_queries_total"),
+        f"{prefix}prefix_cache_hits_total": Mapping("prefix_cache_hits_total"),
     }
 
 

@@ -49,7 +49,11 @@ def render(status: ScenarioStatus, scenario: Scenario) -> Group:
     rows = [
         ("latency " + status.latency_kind, fmt.duration(status.p95_s),
          fmt.duration(status.p95_slo_s), "p95_s"),
-        ("TTFT p95", fmt.duration(status.ttft_p95_s), "", "ttft_p95_s"),
+        ("latency p50 / p99", f"{fmt.duration(status.p50_s)} / {fmt.duration(status.p99_s)}",
+         "", "p99_s"),
+        ("TTFT p95 / p99",
+         f"{fmt.duration(status.ttft_p95_s)} / {fmt.duration(status.ttft_p99_s)}", "",
+         "ttft_p95_s"),
         ("error rate", fmt.percent(status.error_rate, 2), fmt.percent(status.error_slo, 1),
          "error_rate"),
         ("tokens in/min", fmt.count(status.tokens_in_per_min), "", "tokens_in_per_min"),
@@ -59,13 +63,22 @@ def render(status: ScenarioStatus, scenario: Scenario) -> Group:
          "cost_per_hour"),
         ("GPU utilisation", fmt.percent(status.gpu_util), "", "gpu_util"),
         ("GPU memory", fmt.percent(status.gpu_memory), "", "gpu_memory"),
+        ("GPU power / hottest", f"{fmt.count(status.gpu_power_w)} W / "
+         f"{fmt.count(status.gpu_temp_c)} °C", "", "gpu_power_w"),
+        ("GPU last XID", fmt.count(status.gpu_last_xid), "0", "gpu_last_xid"),
         ("KV-cache use", fmt.percent(status.kv_use), "", "kv_use"),
+        ("prefix-cache hits", fmt.percent(status.prefix_cache_hit_rate), "",
+         "prefix_cache_hit_rate"),
+        ("headroom", fmt.DASH if status.headroom is None else f"+{status.headroom:.0%} load", "",
+         "headroom"),
         ("running / waiting", f"{fmt.count(status.running)} / {fmt.count(status.waiting)}", "",
          "running"),
         ("eval pass rate", fmt.percent(status.eval_pass_rate, 1),
          f"≥ {fmt.percent(status.eval_threshold)}", "eval_pass_rate"),
         ("index age", fmt.duration(status.index_age_s), fmt.duration(status.index_slo_s),
          "index_age_s"),
+        ("index: source lag / docs", f"{fmt.duration(status.index_lag_s)} / "
+         f"{fmt.count(status.index_documents)}", "", "index_lag_s"),
     ]
     for label, now, limit, key in rows:
         _row(signals, label, now, limit, fmt.literal(status.missing.get(key, ""), "dim"))
