@@ -138,7 +138,7 @@ def _capacity(gauges: Sequence[SeriesPoints], missing: dict[str, str]) -> dict[s
         "gpu_memory": memory_fraction(_gauges(gpus, "gpu_memory_used_bytes"),
                                       _gauges(gpus, "gpu_memory_free_bytes"),
                                       _gauges(gpus, "gpu_memory_total_bytes")),
-        "gpu_power_w": sum(_gauges(gpus, "gpu_power_watts")) or math.nan,
+        "gpu_power_w": sum(power) if (power := _gauges(gpus, "gpu_power_watts")) else math.nan,
         "gpu_temp_c": max(_gauges(gpus, "gpu_temperature_celsius"), default=math.nan),
         "gpu_last_xid": max(_gauges(gpus, "gpu_last_xid"), default=math.nan),
         "kv_use": max(_gauges(gauges, "kv_cache_usage"), default=math.nan),
