@@ -78,9 +78,13 @@ def _increase_by(series: Sequence[SeriesPoints], metric: str, window: Window,
     return dict(out)
 
 
-def _quantile(series: Sequence[SeriesPoints], metric: str, q: float, window: Window) -> float:
+def _quantiles(series: Sequence[SeriesPoints], metric: str, qs: Sequence[float],
+               window: Window) -> list[float]:
+    """Several quantiles of one histogram: bucket increases computed once, like
+    ``histogram_quantile(q, sum by (le) (rate(metric[window])))`` for each ``q``."""
     deltas = _increase_by(series, metric, window, key=lambda s: s.labels.get("le", ""))
-    return histogram_quantile(q, ((float(le), n) for le, n in deltas.items() if le))
+    buckets = [(float(le), n) for le, n in deltas.items() if le]
+    return [histogram_quantile(q, buckets) for q in qs]
 
 
 def _total(series: Sequence[SeriesPoints], metric: str, window: Window) -> float:
@@ -113,8 +117,9 @@ def _latency(series: Sequence[SeriesPoints], window: Window, missing: dict[str, 
              ) -> tuple[str, dict[str, float]]:
     """Quantiles of end-to-end latency and time to first token; a mean where no histogram."""
     wl = f"{window.seconds / 60:g}m"
-    out = {f"p{int(q * 100)}_s": _quantile(series, "e2e_latency_seconds_bucket", q, window)
-           for q in (0.5, 0.95, 0.99)}
+    p50, p95, p99 = _quantiles(series, "e2e_latency_seconds_bucket", (0.5, 0.95, 0.99), window)
+    ttft95, ttft99 = _quantiles(series, "ttft_seconds_bucket", (0.95, 0.99), window)
+    out = {"p50_s": p50, "p95_s": p95, "p99_s": p99, "ttft_p95_s": ttft95, "ttft_p99_s": ttft99}
     kind = "p95"
     if not any(s.metric == "e2e_latency_seconds_bucket" for s in series):
         mean_latency = _ratio(_total(series, "request_duration_seconds_total", window),
@@ -123,8 +128,6 @@ def _latency(series: Sequence[SeriesPoints], window: Window, missing: dict[str, 
             out["p95_s"], kind = mean_latency, "mean"
     if math.isnan(out["p95_s"]):
         missing["p95_s"] = f"no latency samples with requests in the last {wl}"
-    out["ttft_p95_s"] = _quantile(series, "ttft_seconds_bucket", 0.95, window)
-    out["ttft_p99_s"] = _quantile(series, "ttft_seconds_bucket", 0.99, window)
     if math.isnan(out["ttft_p95_s"]):
         missing["ttft_p95_s"] = (f"no time-to-first-token samples in the last {wl} "
                                  "(TGI and Triton expose none)")
