@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from aiops_tui.config.models import Scenario
 from aiops_tui.signals.burn import burn
 from aiops_tui.signals.capacity import headroom, mean, memory_fraction
+from aiops_tui.signals.histograms import window_quantiles
 from aiops_tui.signals.quality import age, pass_rate
-from aiops_tui.signals.quantile import histogram_quantile
 from aiops_tui.signals.rates import increase
 from aiops_tui.signals.status import (
     HARD_STATES,
@@ -65,30 +64,21 @@ class Window:
         return self.end - self.start
 
 
-def _increase_by(series: Sequence[SeriesPoints], metric: str, window: Window,
-                 key: Callable[[SeriesPoints], str] | None = None) -> dict[str, float]:
-    """Sum of per-series increases, grouped by ``key`` (like PromQL ``sum by``)."""
-    out: dict[str, float] = defaultdict(float)
-    for s in series:
-        if s.metric != metric:
-            continue
-        delta = increase(s.ts, s.values, window.start, window.end)
-        if not math.isnan(delta):
-            out[key(s) if key else ""] += delta
-    return dict(out)
-
-
 def _quantiles(series: Sequence[SeriesPoints], metric: str, qs: Sequence[float],
-               window: Window) -> list[float]:
-    """Several quantiles of one histogram: bucket increases computed once, like
-    ``histogram_quantile(q, sum by (le) (rate(metric[window])))`` for each ``q``."""
-    deltas = _increase_by(series, metric, window, key=lambda s: s.labels.get("le", ""))
-    buckets = [(float(le), n) for le, n in deltas.items() if le]
-    return [histogram_quantile(q, buckets) for q in qs]
+               window: Window) -> tuple[list[float], str]:
+    buckets = [s for s in series if s.metric == metric]
+    if not buckets:
+        return [math.nan] * len(qs), ""
+    return window_quantiles(buckets, qs, window.start, window.end)
 
 
 def _total(series: Sequence[SeriesPoints], metric: str, window: Window) -> float:
-    return _increase_by(series, metric, window).get("", math.nan)
+    """Sum of the per-series increases of ``metric`` (PromQL ``sum(increase(...))``); NaN if
+    no series has two samples in the window."""
+    deltas = [increase(s.ts, s.values, window.start, window.end)
+              for s in series if s.metric == metric]
+    valid = [d for d in deltas if not math.isnan(d)]
+    return math.fsum(valid) if valid else math.nan
 
 
 def _ratio(part: float, whole: float) -> float:
@@ -117,8 +107,9 @@ def _latency(series: Sequence[SeriesPoints], window: Window, missing: dict[str, 
              ) -> tuple[str, dict[str, float]]:
     """Quantiles of end-to-end latency and time to first token; a mean where no histogram."""
     wl = f"{window.seconds / 60:g}m"
-    p50, p95, p99 = _quantiles(series, "e2e_latency_seconds_bucket", (0.5, 0.95, 0.99), window)
-    ttft95, ttft99 = _quantiles(series, "ttft_seconds_bucket", (0.95, 0.99), window)
+    (p50, p95, p99), why = _quantiles(series, "e2e_latency_seconds_bucket", (0.5, 0.95, 0.99),
+                                      window)
+    (ttft95, ttft99), ttft_why = _quantiles(series, "ttft_seconds_bucket", (0.95, 0.99), window)
     out = {"p50_s": p50, "p95_s": p95, "p99_s": p99, "ttft_p95_s": ttft95, "ttft_p99_s": ttft99}
     kind = "p95"
     if not any(s.metric == "e2e_latency_seconds_bucket" for s in series):
@@ -127,10 +118,10 @@ def _latency(series: Sequence[SeriesPoints], window: Window, missing: dict[str, 
         if not math.isnan(mean_latency):
             out["p95_s"], kind = mean_latency, "mean"
     if math.isnan(out["p95_s"]):
-        missing["p95_s"] = f"no latency samples with requests in the last {wl}"
+        missing["p95_s"] = f"latency, last {wl}: {why or 'no latency histogram or counters'}"
     if math.isnan(out["ttft_p95_s"]):
-        missing["ttft_p95_s"] = (f"no time-to-first-token samples in the last {wl} "
-                                 "(TGI and Triton expose none)")
+        missing["ttft_p95_s"] = (f"time to first token, last {wl}: "
+                                 f"{ttft_why or 'none exposed (TGI and Triton have none)'}")
     return kind, out
 
 

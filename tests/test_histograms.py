@@ -1,0 +1,64 @@
+"""Window quantiles over bucket series, including the cases that must not give a number."""
+
+from __future__ import annotations
+
+import math
+
+from aiops_tui.signals.histograms import window_quantiles
+from aiops_tui.store.points import SeriesPoints
+
+TS = [10.0, 20.0, 30.0]
+
+
+def bucket(le: str, values: list[float], ts: list[float] = TS,
+           endpoint: str = "vllm-a") -> SeriesPoints:
+    return SeriesPoints("s", endpoint, "e2e_latency_seconds_bucket", {"le": le, "model": "m"},
+                        list(ts), values)
+
+
+def test_quantile_of_bucket_increases() -> None:
+    # Increases over (0, 30]: le=1: 50, le=2: 90, le=4: 100, +Inf: 100 (each series is
+    # extrapolated alike, so the ratios hold). p95 rank 95 falls in (2, 4]: halfway, 3.0.
+    series = [bucket("1.0", [0, 25, 50]), bucket("2.0", [0, 45, 90]),
+              bucket("4.0", [0, 50, 100]), bucket("+Inf", [0, 50, 100])]
+    (p95,), why = window_quantiles(series, [0.95], 0, 30)
+    assert why == "" and math.isclose(p95, 3.0)
+
+
+def test_replicas_add_up_by_bound() -> None:
+    a = [bucket("1.0", [0, 5, 10], endpoint="a"), bucket("+Inf", [0, 10, 20], endpoint="a")]
+    b = [bucket("1.0", [0, 5, 10], endpoint="b"), bucket("+Inf", [0, 10, 20], endpoint="b")]
+    (p50,), _ = window_quantiles(a + b, [0.5], 0, 30)
+    # le=1: 20 of 40; rank 20 sits exactly at the top of (0, 1]: 1.0.
+    assert math.isclose(p50, 1.0)
+
+
+def test_bucket_layout_change_inside_the_window_is_not_a_number() -> None:
+    # The engine restarts at t=25 with different bounds: old buckets stop, new ones start.
+    old = [bucket("1.0", [0, 10], [10, 20]), bucket("+Inf", [0, 20], [10, 20])]
+    new = [bucket("0.5", [1, 3], [25, 30]), bucket("+Inf", [2, 6], [25, 30])]
+    values, why = window_quantiles(old + new, [0.95], 0, 30)
+    assert math.isnan(values[0]) and "bucket bounds changed" in why
+
+
+def test_histogram_without_inf_bucket() -> None:
+    values, why = window_quantiles([bucket("1.0", [0, 1, 2]), bucket("2.0", [0, 2, 4])],
+                                   [0.95], 0, 30)
+    assert math.isnan(values[0]) and "+Inf" in why
+
+
+def test_no_requests_and_single_scrape() -> None:
+    idle = [bucket("1.0", [5, 5, 5]), bucket("+Inf", [7, 7, 7])]
+    values, why = window_quantiles(idle, [0.95], 0, 30)
+    assert math.isnan(values[0]) and why == "no requests in the window"
+    one = [bucket("1.0", [5], [30]), bucket("+Inf", [7], [30])]
+    values, why = window_quantiles(one, [0.95], 0, 30)
+    assert math.isnan(values[0]) and why == "fewer than two scrapes in the window"
+
+
+def test_counter_reset_inside_the_window_counts_both_sides() -> None:
+    # A restart that keeps the layout: counts fall to near zero and climb again. The reset
+    # rule adds the value before the drop, so the increases are 10+5=15 (le=1), 20+10 (+Inf).
+    series = [bucket("1.0", [0, 10, 5]), bucket("+Inf", [0, 20, 10])]
+    (p50,), why = window_quantiles(series, [0.5], 0, 30)
+    assert why == "" and math.isclose(p50, 1.0)
