@@ -9,6 +9,7 @@ instead of a plausible wrong number.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -52,5 +53,6 @@ def window_quantiles(buckets: Sequence[SeriesPoints], qs: Sequence[float], start
 
 
 def _span(s: SeriesPoints, start: float, end: float) -> tuple[float | None, float | None]:
-    points = [t for t in s.ts if start < t <= end]
-    return (points[0], points[-1]) if points else (None, None)
+    """First and last sample time in ``(start, end]`` (``ts`` ascending, as stored)."""
+    lo, hi = bisect_right(s.ts, start), bisect_right(s.ts, end)
+    return (s.ts[lo], s.ts[hi - 1]) if hi > lo else (None, None)
