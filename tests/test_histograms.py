@@ -34,11 +34,38 @@ def test_replicas_add_up_by_bound() -> None:
 
 
 def test_bucket_layout_change_inside_the_window_is_not_a_number() -> None:
-    # The engine restarts at t=25 with different bounds: old buckets stop, new ones start.
-    old = [bucket("1.0", [0, 10], [10, 20]), bucket("+Inf", [0, 20], [10, 20])]
-    new = [bucket("0.5", [1, 3], [25, 30]), bucket("+Inf", [2, 6], [25, 30])]
-    values, why = window_quantiles(old + new, [0.95], 0, 30)
+    # The engine restarts at t=25 with other bounds: +Inf continues (with a reset), le=1.0
+    # stops, le=0.5 starts. Old and new buckets are not one distribution.
+    inf = bucket("+Inf", [10, 20, 2, 6], [10, 20, 25, 30])
+    old = bucket("1.0", [5, 10], [10, 20])
+    new = bucket("0.5", [1, 3], [25, 30])
+    values, why = window_quantiles([inf, old, new], [0.95], 0, 30)
     assert math.isnan(values[0]) and "bucket bounds changed" in why
+
+
+def test_a_restarted_replica_is_left_out_not_the_scenario() -> None:
+    steady = [bucket("1.0", [0, 5, 10], endpoint="a"), bucket("+Inf", [0, 10, 20], endpoint="a")]
+    restarted = [bucket("+Inf", [10, 20, 2], endpoint="b"),
+                 bucket("1.0", [5, 10], [10, 20], endpoint="b")]
+    (p50,), why = window_quantiles(steady + restarted, [0.5], 0, 30)
+    assert why == "" and math.isclose(p50, 1.0)  # replica a alone: 10 of 20 at or under 1.0
+
+
+def test_replicas_with_different_bounds_are_refused() -> None:
+    a = [bucket("1.0", [0, 5, 10], endpoint="a"), bucket("2.0", [0, 8, 16], endpoint="a"),
+         bucket("+Inf", [0, 10, 20], endpoint="a")]
+    b = [bucket("1.5", [0, 5, 10], endpoint="b"), bucket("+Inf", [0, 10, 20], endpoint="b")]
+    values, why = window_quantiles(a + b, [0.5], 0, 30)
+    assert math.isnan(values[0]) and "different bucket bounds" in why
+
+
+def test_series_without_a_usable_bound_are_ignored() -> None:
+    good = [bucket("1.0", [0, 5, 10]), bucket("+Inf", [0, 10, 20])]
+    odd = SeriesPoints("s", "vllm-a", "e2e_latency_seconds_bucket", {"model": "m"}, TS, [0, 1, 2])
+    bad = SeriesPoints("s", "vllm-a", "e2e_latency_seconds_bucket", {"le": "x", "model": "m"},
+                       TS, [0, 1, 2])
+    (p50,), why = window_quantiles([*good, odd, bad], [0.5], 0, 30)
+    assert why == "" and math.isclose(p50, 1.0)
 
 
 def test_histogram_without_inf_bucket() -> None:
@@ -62,3 +89,4 @@ def test_counter_reset_inside_the_window_counts_both_sides() -> None:
     series = [bucket("1.0", [0, 10, 5]), bucket("+Inf", [0, 20, 10])]
     (p50,), why = window_quantiles(series, [0.5], 0, 30)
     assert why == "" and math.isclose(p50, 1.0)
+

@@ -104,9 +104,9 @@ def test_pass_rate_weighs_by_suite_size_and_age() -> None:
     assert age(100, 40) == 60 and math.isnan(age(100, None))
 
 
-def test_headroom_follows_the_busier_of_kv_and_gpu() -> None:
-    # KV 25% and GPU 40% busy: the GPU saturates first, at 1/0.4 = 2.5x today's load: +150%.
-    assert headroom(0.25, 0.4) == pytest.approx(1.5)
-    assert headroom(math.nan, 0.5) == pytest.approx(1.0)  # Triton: GPU only
+def test_headroom_follows_kv_use_and_falls_back_to_gpu() -> None:
+    # KV 25% busy: it fills at 1/0.25 = 4x today's load, +300%, whatever GPU utilisation says.
+    assert headroom(0.25, 0.9) == pytest.approx(3.0)
+    assert headroom(math.nan, 0.5) == pytest.approx(1.0)  # Triton: GPU utilisation only
     assert headroom(1.2, 0.3) == 0.0  # past saturation: none left
     assert math.isinf(headroom(0.0, 0.0)) and math.isnan(headroom(math.nan, math.nan))

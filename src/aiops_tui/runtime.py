@@ -144,6 +144,9 @@ class Runtime:
 
         assert self.store is not None and self.store.recent is not None
         window = Window(now - (window_s or self.config.console.window_s), now)
+        if window.seconds > self.store.recent.span:
+            raise ValueError(f"a {window.seconds:g}s window is longer than the "
+                             f"{self.store.recent.span:g}s kept in memory")
         fresh = now - STALE_AFTER_INTERVALS * self.interval
         series_by = defaultdict(list)
         gauges_by = defaultdict(list)

@@ -112,17 +112,45 @@ def _latency(series: Sequence[SeriesPoints], window: Window, missing: dict[str, 
     (ttft95, ttft99), ttft_why = _quantiles(series, "ttft_seconds_bucket", (0.95, 0.99), window)
     out = {"p50_s": p50, "p95_s": p95, "p99_s": p99, "ttft_p95_s": ttft95, "ttft_p99_s": ttft99}
     kind = "p95"
-    if not any(s.metric == "e2e_latency_seconds_bucket" for s in series):
+    has_histogram = bool(why) or not math.isnan(p95)
+    if not has_histogram:
         mean_latency = _ratio(_total(series, "request_duration_seconds_total", window),
                               _total(series, "requests_ok_total", window))
         if not math.isnan(mean_latency):
             out["p95_s"], kind = mean_latency, "mean"
-    if math.isnan(out["p95_s"]):
-        missing["p95_s"] = f"latency, last {wl}: {why or 'no latency histogram or counters'}"
-    if math.isnan(out["ttft_p95_s"]):
-        missing["ttft_p95_s"] = (f"time to first token, last {wl}: "
-                                 f"{ttft_why or 'none exposed (TGI and Triton have none)'}")
+    latency_why = f"latency, last {wl}: {why or 'no latency histogram'}"
+    for field in ("p50_s", "p95_s", "p99_s"):
+        if math.isnan(out[field]):
+            missing[field] = latency_why
+    ttft_why = f"time to first token, last {wl}: {ttft_why or 'none exposed (TGI, Triton)'}"
+    for field in ("ttft_p95_s", "ttft_p99_s"):
+        if math.isnan(out[field]):
+            missing[field] = ttft_why
     return kind, out
+
+
+def _index_lag(manifest: ManifestRow | None, missing: dict[str, str]) -> float | None:
+    """How far behind its source the serving build was cut (build time minus watermark)."""
+    if manifest is None:
+        missing["index_lag_s"] = "no index manifest"
+        return None
+    lag = manifest.built_at - manifest.source_watermark
+    if lag < 0:
+        missing["index_lag_s"] = "the manifest's source watermark is later than its build time"
+        return None
+    return lag
+
+
+def _new_xid(gpus: Sequence[SeriesPoints]) -> float:
+    """The XID a GPU reported inside the window, else NaN.
+
+    DCGM's XID field holds the *last* XID until the exporter restarts, so an old one (often
+    an application's own fault, such as 13, 31 or 43) would otherwise warn for ever.
+    """
+    for g in gpus:
+        if g.metric == "gpu_last_xid" and g.values[-1] and g.values[-1] != g.values[0]:
+            return g.values[-1]
+    return math.nan
 
 
 def _capacity(gauges: Sequence[SeriesPoints], missing: dict[str, str]) -> dict[str, float]:
@@ -135,11 +163,15 @@ def _capacity(gauges: Sequence[SeriesPoints], missing: dict[str, str]) -> dict[s
         "gpu_power_w": sum(power) if (power := _gauges(gpus, "gpu_power_watts")) else math.nan,
         "gpu_temp_c": max(_gauges(gpus, "gpu_temperature_celsius"), default=math.nan),
         "gpu_last_xid": max(_gauges(gpus, "gpu_last_xid"), default=math.nan),
+        "gpu_new_xid": _new_xid(gpus),
         "kv_use": max(_gauges(gauges, "kv_cache_usage"), default=math.nan),
     }
     out["headroom"] = headroom(out["kv_use"], out["gpu_util"])
     if math.isnan(out["gpu_util"]):
         missing["gpu_util"] = "no fresh GPU utilisation (DCGM or Triton) sample"
+    for field in ("gpu_power_w", "gpu_temp_c", "gpu_last_xid"):
+        if math.isnan(out[field]):
+            missing[field] = "no DCGM exporter sample"
     if math.isnan(out["kv_use"]):
         missing["kv_use"] = "no fresh KV-cache sample (TGI and Triton expose none)"
     if math.isnan(out["headroom"]):
@@ -210,7 +242,7 @@ def assess(
         "running": sum(running) if running else None,
         "waiting": sum(waiting) if waiting else None,
         "eval_pass_rate": _num(eval_rate), "index_age_s": _num(index_age),
-        "index_lag_s": manifest.built_at - manifest.source_watermark if manifest else None,
+        "index_lag_s": _index_lag(manifest, missing),
     }
     requests = ok + failed
     if requests < MIN_REQUESTS:
@@ -282,11 +314,11 @@ def _judge(scenario: Scenario, s: dict[str, float | None], endpoints: Sequence[E
             crit.append(f"{e.name} {e.state}: {e.reason}")
         elif e.state != "up":
             warn.append(f"{e.name} {e.state}: {e.reason}")
-    xid = s["gpu_last_xid"]
+    xid = s["gpu_new_xid"]
     if xid:
-        # Any XID is a driver-reported GPU fault (48: double-bit ECC, 79: fell off the bus).
-        warn.append(f"a GPU reported XID {xid:.0f}")
-        levels["gpu_last_xid"] = Health.WARN
+        # A new XID in the window: the driver reported a GPU or application fault (e.g. 48
+        # double-bit ECC, 79 fell off the bus; 13/31/43 are often the application's own).
+        warn.append(f"a GPU reported XID {xid:.0f} in the window")
     if versions.served_model and versions.served_model != versions.model:
         warn.append(f"served model {versions.served_model} is not configured {versions.model}")
         levels["served_model"] = Health.WARN

@@ -20,14 +20,15 @@ def memory_fraction(used: Sequence[float], free: Sequence[float],
 def headroom(kv_use: float, gpu_util: float) -> float:
     """How much more load fits before saturation, as a share of the current load.
 
-    ``1 / max(KV-cache use, GPU utilisation) - 1``: the busier of the two is what saturates
-    first (a full KV cache makes vLLM queue and preempt), and both grow roughly in proportion
-    to load. 0.25 busy gives 3.0 (+300%); at or past 1.0 it is 0. NaN with neither signal.
-    A first-order estimate: utilisation is not linear at the extremes.
+    ``1 / busy - 1``, where ``busy`` is KV-cache use when the engine reports it, else GPU
+    utilisation. KV use grows with the requests in flight and is what makes vLLM queue and
+    preempt; GPU utilisation (the share of time any kernel runs) nears 100% under continuous
+    batching even at light load, so it is only the fallback (Triton). 0.25 busy gives 3.0
+    (+300%); at or past 1.0 it is 0. NaN with neither signal; infinite when idle.
     """
-    busiest = max((v for v in (kv_use, gpu_util) if not math.isnan(v)), default=math.nan)
-    if math.isnan(busiest):
+    busy = gpu_util if math.isnan(kv_use) else kv_use
+    if math.isnan(busy):
         return math.nan
-    if busiest <= 0:
+    if busy <= 0:
         return math.inf
-    return max(0.0, 1.0 / busiest - 1.0)
+    return max(0.0, 1.0 / busy - 1.0)

@@ -82,6 +82,7 @@ class ScenarioStatus(Model):
     gpu_power_w: float | None
     gpu_temp_c: float | None
     gpu_last_xid: float | None  # the last XID error a GPU reported; 0 = none
+    gpu_new_xid: float | None  # an XID first reported inside the window
     kv_use: float | None
     headroom: float | None  # growth in load before saturation; see signals.capacity.headroom
     running: float | None

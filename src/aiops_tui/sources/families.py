@@ -56,6 +56,9 @@ def _vllm_like(prefix: str) -> dict[str, Mapping]:
         f"{prefix}request_success_total": Mapping("requests_finished_total"),
         f"{prefix}prefix_cache_queries_total": Mapping("prefix_cache_queries_total"),
         f"{prefix}prefix_cache_hits_total": Mapping("prefix_cache_hits_total"),
+        # Before vLLM 0.9.2 the same counters carried a gpu_ prefix.
+        f"{prefix}gpu_prefix_cache_queries_total": Mapping("prefix_cache_queries_total"),
+        f"{prefix}gpu_prefix_cache_hits_total": Mapping("prefix_cache_hits_total"),
     }
 
 

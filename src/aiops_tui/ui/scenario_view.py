@@ -65,7 +65,7 @@ def render(status: ScenarioStatus, scenario: Scenario) -> Group:
         ("GPU memory", fmt.percent(status.gpu_memory), "", "gpu_memory"),
         ("GPU power / hottest", f"{fmt.count(status.gpu_power_w)} W / "
          f"{fmt.count(status.gpu_temp_c)} °C", "", "gpu_power_w"),
-        ("GPU last XID", fmt.count(status.gpu_last_xid), "0", "gpu_last_xid"),
+        ("GPU last XID", fmt.count(status.gpu_last_xid), "", "gpu_last_xid"),
         ("KV-cache use", fmt.percent(status.kv_use), "", "kv_use"),
         ("prefix-cache hits", fmt.percent(status.prefix_cache_hit_rate), "",
          "prefix_cache_hit_rate"),
@@ -104,7 +104,7 @@ def render(status: ScenarioStatus, scenario: Scenario) -> Group:
 
     endpoints = _table("Endpoints", "name", "kind", "state", "latency", "last ok", "reason")
     for e in status.endpoints:
-        style = "green" if e.state == "up" else "bold red"
+        style = {"up": "green", "slow": "yellow", "stale": "yellow"}.get(e.state, "bold red")
         last_ok = fmt.DASH if e.last_ok is None else f"{fmt.duration(status.at - e.last_ok)} ago"
         _row(endpoints, e.name, e.kind, Text(e.state, style=style), f"{e.latency_ms:.0f}ms",
              last_ok if e.state != "up" else "", e.reason)
