@@ -88,14 +88,20 @@ async def fetch_body(client: httpx.AsyncClient, url: str, timeout: float, limit:
 async def fetch_json(client: httpx.AsyncClient, url: str, timeout: float, model: type[BaseModel],
                      limit: int, headers: dict[str, str] | None = None) -> BaseModel:
     status, body = await fetch_body(client, url, timeout, limit, headers)
+    return parse_json(urlsplit(url).path, status, body, model)
+
+
+def parse_json(path: str, status: int, body: bytes, model: type[BaseModel]) -> BaseModel:
+    """A JSON answer as ``model``; a non-200 status or an unexpected shape is a FetchError."""
     if status != 200:
-        raise FetchError(State.DOWN, f"{urlsplit(url).path} answered HTTP {status}")
+        raise FetchError(State.DOWN, f"{path} answered HTTP {status}")
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise FetchError(State.BAD_PAYLOAD, f"unexpected JSON at {where}: {first['msg']}") from exc
+        raise FetchError(State.BAD_PAYLOAD,
+                         f"{path}: unexpected JSON at {where}: {first['msg']}") from exc
 
 
 def scrub(text: str, headers: dict[str, str]) -> str:
@@ -150,15 +156,8 @@ async def collect_endpoint(client: httpx.AsyncClient, scenario: str, endpoint: E
                 raise FetchError(State.BAD_PAYLOAD, f"no {endpoint.kind} metrics on the page: "
                                  "wrong endpoint or kind?")
         if endpoint.serves_model:
-            status, body = await get("/v1/models")
-            if status != 200:
-                raise FetchError(State.DOWN, f"/v1/models answered HTTP {status}")
-            try:
-                models = ModelList.model_validate_json(body)
-            except ValidationError as exc:
-                raise FetchError(State.BAD_PAYLOAD, "/v1/models is not an OpenAI model "
-                                 "list") from exc
-            result.served_models = [m.id for m in models.data]
+            models = parse_json("/v1/models", *await get("/v1/models"), ModelList)
+            result.served_models = [m.id for m in models.data]  # type: ignore[attr-defined]
     except FetchError as exc:
         result.state, result.reason = exc.state, scrub(exc.reason, headers)
     except Exception as exc:  # a bug or an odd environment must not sink the whole cycle

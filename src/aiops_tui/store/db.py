@@ -118,7 +118,7 @@ class Store:
         rows: list[tuple[float, int, float]] = []
         new_series: list[tuple[int, str, str, str, str]] = []
         fresh_keys: list[SeriesKey] = []
-        recent = self.recent
+        fresh: list[tuple[SeriesKey, float, float]] = []  # for the in-memory window, once stored
         for result in collection.endpoints:
             for sample in result.samples:
                 key = (result.scenario, result.endpoint, sample.metric, sample.labels)
@@ -129,8 +129,7 @@ class Store:
                     fresh_keys.append(key)
                     new_series.append((sid, *key[:3], json.dumps(dict(key[3]), sort_keys=True)))
                 rows.append((result.at, sid, sample.value))
-                if recent is not None:
-                    recent.add(key, result.at, sample.value)
+                fresh.append((key, result.at, sample.value))
         states = [
             (r.at, r.scenario, r.endpoint, r.kind, str(r.state), r.reason, r.latency_ms,
              json.dumps(r.served_models) if r.served_models is not None else None)
@@ -153,7 +152,7 @@ class Store:
             with self._transaction():
                 for table, batch in (
                     ("series", new_series), ("samples", rows), ("endpoint_states", states),
-                    ("eval_runs", [tuple(vars_of(e)) for e in evals]),
+                    ("eval_runs", [vars_of(e) for e in evals]),
                     ("index_manifests", [(*vars_of(m), collection.at) for m in manifests]),
                 ):
                     self._append(table, batch)
@@ -168,8 +167,10 @@ class Store:
             current = self._manifests.get(m.scenario)
             if current is None or m.built_at >= current.built_at:
                 self._manifests[m.scenario] = m
-        if recent is not None:
-            recent.prune(collection.at)
+        if self.recent is not None:
+            for key, at, value in fresh:
+                self.recent.add(key, at, value)
+            self.recent.prune(collection.at)
         return len(rows)
 
     def _eval_horizon(self, scenario: str, suite: str) -> float:
