@@ -18,13 +18,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aiops_tui.config.models import Config
-from aiops_tui.signals.status import EndpointStatus, FleetSnapshot
+from aiops_tui.config.models import Config, Scenario
+from aiops_tui.signals.status import EndpointStatus, FleetSnapshot, ScenarioStatus
 from aiops_tui.store import live
+from aiops_tui.store.minutes import GAUGES
 
 if TYPE_CHECKING:
+    from aiops_tui.signals.detail import ScenarioDetail
+    from aiops_tui.signals.window import Window
     from aiops_tui.sources.collector import Collection, Collector
     from aiops_tui.store.db import Store
+    from aiops_tui.store.points import EvalRow, ManifestRow
 
 RETENTION_EVERY_S = 3600.0
 STALE_AFTER_INTERVALS = 3
@@ -130,42 +134,115 @@ class Runtime:
         now = collection.at
         snapshot = self.compute(now, self._endpoint_statuses(collection))
         snapshot = snapshot.model_copy(update={"cycle_ms": (time.perf_counter() - started) * 1e3})
-        self.store.write_status(now, [(s.id, s.model_dump_json()) for s in snapshot.scenarios])
+        for s in snapshot.scenarios:
+            self.store.rollup.note(s.id, now, {g: getattr(s, g) for g in GAUGES}, s.health,
+                                   s.versions.live())
+        self.store.write_minutes(self.store.rollup.close(before=now))
         live.publish(self.store_path, snapshot)
         if now - self._last_retention > RETENTION_EVERY_S:
-            self.store.apply_retention(self.config.console.retention, now)
+            console = self.config.console
+            self.store.apply_retention(console.retention, console.raw_retention, now)
             self._last_retention = now
         return snapshot
 
     def compute(self, now: float, endpoints: dict[str, list[EndpointStatus]],
                 window_s: float | None = None) -> FleetSnapshot:
         """Every scenario's status as of ``now``, over ``window_s`` (default: the config's)."""
-        from aiops_tui.signals.assess import WINDOW_METRICS, Window, assess
+        from aiops_tui.signals.window import Window
 
-        assert self.store is not None and self.store.recent is not None
         window = Window(now - (window_s or self.config.console.window_s), now)
-        if window.seconds > self.store.recent.span:
-            raise ValueError(f"a {window.seconds:g}s window is longer than the "
-                             f"{self.store.recent.span:g}s kept in memory")
-        fresh = now - STALE_AFTER_INTERVALS * self.interval
-        series_by = defaultdict(list)
-        gauges_by = defaultdict(list)
-        for s in self.store.recent:
-            if s.metric in WINDOW_METRICS:
-                series_by[s.scenario].append(s)
-            elif s.ts[-1] >= fresh:
-                gauges_by[s.scenario].append(s)
-        evals_by = defaultdict(list)
-        for e in self.store.latest_evals():
-            evals_by[e.scenario].append(e)
-        manifests = {m.scenario: m for m in self.store.latest_manifests()}
-        statuses = [
-            assess(sc, series_by[sc.id], gauges_by[sc.id], evals_by[sc.id],
-                   manifests.get(sc.id), endpoints.get(sc.id, []), window)
-            for sc in self.config.scenarios
-        ]
+        latest = self._latest()
+        statuses = [self._assess(sc, window, endpoints.get(sc.id, []), latest)
+                    for sc in self.config.scenarios]
         return FleetSnapshot(at=now, interval_s=self.interval, cycle_ms=0.0,
                              writer_pid=os.getpid(), scenarios=statuses)
+
+    def _latest(self) -> tuple[dict[str, list[EvalRow]], dict[str, ManifestRow]]:
+        """The newest eval run per suite and index build, by scenario (kept in memory)."""
+        assert self.store is not None
+        evals: dict[str, list[EvalRow]] = defaultdict(list)
+        for e in self.store.latest_evals():
+            evals[e.scenario].append(e)
+        return evals, {m.scenario: m for m in self.store.latest_manifests()}
+
+    def _assess(self, scenario: Scenario, window: Window, endpoints: list[EndpointStatus],
+                latest: tuple[dict[str, list[EvalRow]], dict[str, ManifestRow]]
+                ) -> ScenarioStatus:
+        """One scenario over ``window``: from raw samples in memory when the window fits,
+        else from the minute rollups (whole minutes, clamped to the history there is)."""
+        from aiops_tui.signals.assess import GAUGE_METRICS, WINDOW_METRICS, assess
+        from aiops_tui.signals.window import Window, from_rollup, from_samples
+        from aiops_tui.store.minutes import combine
+
+        assert self.store is not None and self.store.recent is not None
+        fresh = window.end - STALE_AFTER_INTERVALS * self.interval
+        series, gauges = [], []
+        for s in self.store.recent.of(scenario.id):
+            if s.metric in WINDOW_METRICS:
+                series.append(s)
+            elif s.metric in GAUGE_METRICS and s.ts[-1] >= fresh:
+                gauges.append(s)
+        if window.seconds <= self.store.recent.span:
+            figures = from_samples(series, window)
+        else:
+            since = window.start - window.start % 60
+            rows = self.store.history(scenario.id, since, window.end, window.end - since)
+            pending = self.store.rollup.pending(scenario.id, window.end)
+            row = combine([*rows, *([pending] if pending else [])])
+            covered = Window(max(window.start, row.covers_from), window.end) if row else window
+            figures = from_rollup(row, covered)
+            if covered.seconds < window.seconds - 60:
+                figures.missing["history"] = (
+                    f"only {covered.label} of history in this {window.label} window: rates "
+                    f"and quantiles are over that")
+            window = covered
+        evals, manifests = latest
+        return assess(scenario, figures, gauges, evals.get(scenario.id, []),
+                      manifests.get(scenario.id), endpoints, window)
+
+    def detail(self, scenario_id: str, window_s: float) -> ScenarioDetail | None:
+        """The scenario view's picture over ``window_s``; None before the first cycle, or in a
+        follower (history lives in the store, which only the writer can read)."""
+        with self._store_lock:
+            if self.store is None or self.last is None or self.mode is not Mode.WRITER:
+                return None
+            return self._detail(self.config.scenario(scenario_id), window_s, self.last)
+
+    def _detail(self, scenario: Scenario, window_s: float, last: FleetSnapshot
+                ) -> ScenarioDetail:
+        from aiops_tui.signals import detail as d
+        from aiops_tui.signals.window import Window
+        from aiops_tui.store.minutes import combine
+
+        assert self.store is not None
+        now = last.at
+        current = next(s for s in last.scenarios if s.id == scenario.id)
+        status = self._assess(scenario, Window(now - window_s, now), current.endpoints,
+                              self._latest())
+        pending = self.store.rollup.pending(scenario.id, now)
+        step = d.chart_step(window_s)
+        since = now - window_s - (now - window_s) % step
+        steps = self.store.history(scenario.id, since, now, step)
+        if pending is not None:
+            if steps and pending.start < steps[-1].start + step:
+                steps[-1] = combine([steps[-1], pending])
+            else:
+                steps.append(pending)
+        midnight = now - now % d.DAY
+        today = combine([*self.store.history(scenario.id, midnight, now, d.DAY),
+                         *([pending] if pending else [])])
+        days = self.store.history(scenario.id, midnight - 7 * d.DAY, midnight, d.DAY)
+        entries, last_good = d.ledger(self.store.versions_ledger(scenario.id),
+                                      status.versions.live())
+        return d.ScenarioDetail(
+            status=status,
+            source="raw samples" if window_s <= self.store.recent.span else "minute rollups",
+            chart=d.chart(steps, step, scenario.pricing),
+            spend=d.spend(scenario, now, today, days, current.cost_per_hour),
+            versions=entries, last_known_good=last_good,
+            evals=d.eval_points(self.store.eval_history(scenario.id, now - max(window_s, d.DAY))),
+            builds=d.builds(self.store.manifest_history(scenario.id)),
+        )
 
     def _endpoint_statuses(self, collection: Collection) -> dict[str, list[EndpointStatus]]:
         from aiops_tui.sources.scrape import State

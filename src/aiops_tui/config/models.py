@@ -138,10 +138,12 @@ class Scenario(Strict):
 class Console(Strict):
     interval_s: float = Field(default=5.0, ge=0.5, le=300)
     window_s: float = Field(default=300.0, ge=10, description="signal window; YAML may say 5m")
-    retention: float = Field(default=7 * 86400.0, ge=3600, description="raw samples kept")
+    retention: float = Field(default=7 * 86400.0, ge=3600,
+                             description="minute rollups, eval runs and index builds kept")
+    raw_retention: float = Field(default=86400.0, ge=3600, description="raw samples kept")
     max_page_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024)
 
-    @field_validator("window_s", "retention", mode="before")
+    @field_validator("window_s", "retention", "raw_retention", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         return parse_duration(value)  # type: ignore[arg-type]

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from aiops_tui.config.models import Scenario
 from aiops_tui.signals.burn import burn
 from aiops_tui.signals.capacity import headroom, mean, memory_fraction
-from aiops_tui.signals.histograms import window_quantiles
 from aiops_tui.signals.quality import age, pass_rate
-from aiops_tui.signals.rates import increase
 from aiops_tui.signals.status import (
     HARD_STATES,
     EndpointStatus,
@@ -21,6 +18,7 @@ from aiops_tui.signals.status import (
     Versions,
 )
 from aiops_tui.signals.units import duration, percent
+from aiops_tui.signals.window import Figures, Window, ratio
 from aiops_tui.store.points import EvalRow, ManifestRow, SeriesPoints
 
 # What the window query must fetch (counters and histograms) and what the latest query fetches.
@@ -54,38 +52,6 @@ MIN_REQUESTS = 100
 SATURATED = 0.95  # KV cache or GPU memory this full queues new work
 
 
-@dataclass(frozen=True)
-class Window:
-    start: float
-    end: float
-
-    @property
-    def seconds(self) -> float:
-        return self.end - self.start
-
-
-def _quantiles(series: Sequence[SeriesPoints], metric: str, qs: Sequence[float],
-               window: Window) -> tuple[list[float], str]:
-    buckets = [s for s in series if s.metric == metric]
-    if not buckets:
-        return [math.nan] * len(qs), ""
-    return window_quantiles(buckets, qs, window.start, window.end)
-
-
-def _total(series: Sequence[SeriesPoints], metric: str, window: Window) -> float:
-    """Sum of the per-series increases of ``metric`` (PromQL ``sum(increase(...))``); NaN if
-    no series has two samples in the window."""
-    deltas = [increase(s.ts, s.values, window.start, window.end)
-              for s in series if s.metric == metric]
-    valid = [d for d in deltas if not math.isnan(d)]
-    return math.fsum(valid) if valid else math.nan
-
-
-def _ratio(part: float, whole: float) -> float:
-    """NaN, not an exception, when there is nothing to divide by (no traffic in the window)."""
-    return part / whole if whole > 0 else math.nan
-
-
 def _gauges(gauges: Sequence[SeriesPoints], metric: str) -> list[float]:
     return [g.values[-1] for g in gauges if g.metric == metric]
 
@@ -101,32 +67,6 @@ def _gpu_source(gauges: Sequence[SeriesPoints]) -> list[SeriesPoints]:
 
 def _num(value: float) -> float | None:
     return None if value is None or math.isnan(value) or math.isinf(value) else value
-
-
-def _latency(series: Sequence[SeriesPoints], window: Window, missing: dict[str, str]
-             ) -> tuple[str, dict[str, float]]:
-    """Quantiles of end-to-end latency and time to first token; a mean where no histogram."""
-    wl = f"{window.seconds / 60:g}m"
-    (p50, p95, p99), why = _quantiles(series, "e2e_latency_seconds_bucket", (0.5, 0.95, 0.99),
-                                      window)
-    (ttft95, ttft99), ttft_why = _quantiles(series, "ttft_seconds_bucket", (0.95, 0.99), window)
-    out = {"p50_s": p50, "p95_s": p95, "p99_s": p99, "ttft_p95_s": ttft95, "ttft_p99_s": ttft99}
-    kind = "p95"
-    has_histogram = bool(why) or not math.isnan(p95)
-    if not has_histogram:
-        mean_latency = _ratio(_total(series, "request_duration_seconds_total", window),
-                              _total(series, "requests_ok_total", window))
-        if not math.isnan(mean_latency):
-            out["p95_s"], kind = mean_latency, "mean"
-    latency_why = f"latency, last {wl}: {why or 'no latency histogram'}"
-    for field in ("p50_s", "p95_s", "p99_s"):
-        if math.isnan(out[field]):
-            missing[field] = latency_why
-    ttft_why = f"time to first token, last {wl}: {ttft_why or 'none exposed (TGI, Triton)'}"
-    for field in ("ttft_p95_s", "ttft_p99_s"):
-        if math.isnan(out[field]):
-            missing[field] = ttft_why
-    return kind, out
 
 
 def _index_lag(manifest: ManifestRow | None, missing: dict[str, str]) -> float | None:
@@ -183,32 +123,31 @@ def _capacity(gauges: Sequence[SeriesPoints], missing: dict[str, str]) -> dict[s
 
 def assess(
     scenario: Scenario,
-    series: Sequence[SeriesPoints],
+    figures: Figures,
     gauges: Sequence[SeriesPoints],
     evals: Sequence[EvalRow],
     manifest: ManifestRow | None,
     endpoints: Sequence[EndpointStatus],
     window: Window,
 ) -> ScenarioStatus:
-    """``series``/``gauges``/``evals``/``manifest`` must already be this scenario's."""
-    missing: dict[str, str] = {}
+    """``figures`` (from ``signals.window``), ``gauges``, ``evals`` and ``manifest`` must
+    already be this scenario's."""
+    missing: dict[str, str] = dict(figures.missing)
     now = window.end
-    wl = f"{window.seconds / 60:g}m"
-    latency_kind, latency = _latency(series, window, missing)
-
-    ok = _total(series, "requests_ok_total", window)
-    failed = _total(series, "requests_failed_total", window)
+    wl = window.label
+    totals = figures.totals
+    ok = totals["requests_ok_total"]
+    failed = totals["requests_failed_total"]
     ok, failed = (0.0 if math.isnan(ok) else ok), (0.0 if math.isnan(failed) else failed)
-    error_rate = _ratio(failed, ok + failed)
+    error_rate = ratio(failed, ok + failed)
     if math.isnan(error_rate):
         missing["error_rate"] = f"no finished requests in the last {wl}"
-    prefix_hits = _ratio(_total(series, "prefix_cache_hits_total", window),
-                         _total(series, "prefix_cache_queries_total", window))
+    prefix_hits = ratio(totals["prefix_cache_hits_total"], totals["prefix_cache_queries_total"])
     if math.isnan(prefix_hits):
         missing["prefix_cache_hit_rate"] = f"no prefix-cache queries in the last {wl}"
 
-    tokens_in = _total(series, "prompt_tokens_total", window) / window.seconds
-    tokens_out = _total(series, "generation_tokens_total", window) / window.seconds
+    tokens_in = totals["prompt_tokens_total"] / window.seconds
+    tokens_out = totals["generation_tokens_total"] / window.seconds
     cost = burn(tokens_in, tokens_out, scenario.pricing.input_per_mtok,
                 scenario.pricing.output_per_mtok, scenario.budget.daily)
     if math.isnan(cost.cost_per_hour):
@@ -231,9 +170,10 @@ def assess(
 
     served = next((m for e in endpoints if e.served_models for m in e.served_models), None)
     versions = Versions(model=scenario.versions.model, prompt=scenario.versions.prompt,
-                        index=scenario.versions.index, served_model=served)
+                        index=scenario.versions.index, served_model=served,
+                        served_index=manifest.version if manifest else None)
     status = {
-        **{key: _num(value) for key, value in (latency | capacity).items()},
+        **{key: _num(value) for key, value in (figures.quantiles | capacity).items()},
         "error_rate": _num(error_rate), "prefix_cache_hit_rate": _num(prefix_hits),
         "tokens_in_per_min": _num(cost.tokens_in_per_min),
         "tokens_out_per_min": _num(cost.tokens_out_per_min),
@@ -252,11 +192,13 @@ def assess(
                            f"and error rate are shown but not judged below {MIN_REQUESTS}")
     else:
         judged = status
-    health, problems, levels = _judge(scenario, judged, endpoints, versions, latency_kind)
+    health, problems, levels = _judge(scenario, judged, endpoints, versions,
+                                      figures.latency_kind)
     route = scenario.route.primary
     return ScenarioStatus(
         id=scenario.id, name=scenario.name, environment=scenario.environment, at=now,
-        window_s=window.seconds, health=health, problems=problems, latency_kind=latency_kind,
+        window_s=window.seconds, health=health, problems=problems,
+        latency_kind=figures.latency_kind,
         p95_slo_s=scenario.slo.p95_latency_s, error_slo=scenario.slo.error_rate,
         daily_budget=scenario.budget.daily, currency=scenario.pricing.currency,
         eval_threshold=scenario.slo.eval_pass_rate, eval_suites=suites,

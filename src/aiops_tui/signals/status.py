@@ -47,10 +47,18 @@ class EvalSuite(Model):
 
 
 class Versions(Model):
+    """Configured versions, and what the endpoints say is actually live."""
+
     model: str
     prompt: str
     index: str | None
     served_model: str | None = None  # what /v1/models says is actually loaded
+    served_index: str | None = None  # the build the index manifest says is serving
+
+    def live(self) -> dict[str, str | None]:
+        """What is live per kind: served where an endpoint says so, else configured."""
+        return {"model": self.served_model or self.model, "prompt": self.prompt,
+                "index": self.served_index or self.index}
 
 
 class ScenarioStatus(Model):

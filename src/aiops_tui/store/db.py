@@ -11,13 +11,27 @@ import contextlib
 import json
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import duckdb
 
 from aiops_tui.sources.collector import Collection
-from aiops_tui.store.points import EvalRow, ManifestRow, SeriesKey, SeriesPoints
+from aiops_tui.store.minutes import (
+    COUNTERS,
+    GAUGES,
+    Histogram,
+    MinuteRollup,
+    MinuteRow,
+    merge_histograms,
+)
+from aiops_tui.store.points import (
+    EvalRow,
+    ManifestRow,
+    SeriesKey,
+    SeriesPoints,
+    VersionSpan,
+)
 from aiops_tui.store.recent import RecentWindow
 from aiops_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -73,9 +87,14 @@ class Store:
         self._evals = {(e.scenario, e.suite): e for e in self._query_latest_evals()}
         self._manifests = {m.scenario: m for m in self._query_latest_manifests()}
         self.recent: RecentWindow | None = None
+        self.rollup = MinuteRollup()
 
     def close(self) -> None:
-        self.con.close()
+        """Write the minutes still open (a restart must lose no increase), then let go."""
+        try:
+            self.write_minutes(self.rollup.flush())
+        finally:
+            self.con.close()
 
     # -- schema ------------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -111,6 +130,7 @@ class Store:
                        tuple(sorted(points.labels.items())))
                 for ts, value in zip(points.ts, points.values, strict=True):
                     self.recent.add(key, ts, value)
+        self.rollup.seed(self.recent)
         return self.recent
 
     def write_collection(self, collection: Collection) -> int:
@@ -171,16 +191,29 @@ class Store:
             for key, at, value in fresh:
                 self.recent.add(key, at, value)
             self.recent.prune(collection.at)
+        for result in collection.endpoints:
+            self.rollup.add(result.scenario, result.endpoint, collection.at, result.samples)
         return len(rows)
 
     def _eval_horizon(self, scenario: str, suite: str) -> float:
         newest = self._evals.get((scenario, suite))
         return newest.finished_at if newest else float("-inf")
 
-    def write_status(self, at: float, statuses: Iterable[tuple[str, str]]) -> None:
-        """Per-scenario rollups (scenario id, JSON) for history screens and cheap reads."""
+    def write_minutes(self, rows: Sequence[MinuteRow]) -> None:
+        """Closed scenario-minutes (see ``store.minutes``), in one transaction."""
+        out = []
+        for r in rows:
+            hists = [r.histograms.get(m) for m in ("e2e_latency_seconds_bucket",
+                                                     "ttft_seconds_bucket")]
+            out.append((
+                r.start, r.scenario, *(r.counters.get(c, 0.0) for c in COUNTERS),
+                *(x for h in hists for x in ((list(h.bounds), h.counts, h.left_out) if h
+                                             else (None, None, None))),
+                *(r.gauges.get(g) for g in GAUGES), r.health,
+                *(r.versions.get(k) for k in ("model", "prompt", "index")),
+            ))
         with self._transaction():
-            self._append("scenario_status", [(at, sid, doc) for sid, doc in statuses])
+            self._append("minutes", out)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -199,17 +232,23 @@ class Store:
         with self.con.appender(table) as appender:
             appender.append_rows(rows)
 
-    def apply_retention(self, keep_seconds: float, now: float | None = None) -> int:
-        """Delete what is older than the retention; returns samples deleted.
+    def apply_retention(self, keep_seconds: float, raw_seconds: float | None = None,
+                        now: float | None = None) -> int:
+        """Delete what is older than the retention; returns raw samples deleted.
 
-        The newest eval run of each suite and the newest manifest of each index are kept
-        whatever their age: an index last built ten days ago must still show as ten days old.
+        Raw samples and endpoint states go after ``raw_seconds`` (default: the same); the
+        minute rollups, eval runs and manifests after ``keep_seconds``. The newest eval run of
+        each suite and the newest manifest of each index are kept whatever their age: an index
+        last built ten days ago must still show as ten days old.
         """
-        cutoff = (now or time.time()) - keep_seconds
+        now = now or time.time()
+        cutoff = now - keep_seconds
+        raw_cutoff = now - (keep_seconds if raw_seconds is None else raw_seconds)
         with self._transaction():
-            deleted = self.con.execute("DELETE FROM samples WHERE ts < ?", [cutoff]).fetchall()
-            for table in ("endpoint_states", "scenario_status"):
-                self.con.execute(f"DELETE FROM {table} WHERE ts < ?", [cutoff])
+            deleted = self.con.execute("DELETE FROM samples WHERE ts < ?",
+                                       [raw_cutoff]).fetchall()
+            self.con.execute("DELETE FROM endpoint_states WHERE ts < ?", [raw_cutoff])
+            self.con.execute("DELETE FROM minutes WHERE start < ?", [cutoff])
             self.con.execute(
                 """DELETE FROM eval_runs WHERE finished_at < ? AND (scenario, suite, finished_at)
                    NOT IN (SELECT scenario, suite, max(finished_at) FROM eval_runs GROUP BY ALL)""",
@@ -234,6 +273,98 @@ class Store:
             [since, until, list(metrics)],
         ).fetchall()
         return [SeriesPoints(sc, ep, m, json.loads(lab), ts, vs) for sc, ep, m, lab, ts, vs in rows]
+
+    def history(self, scenario: str, since: float, until: float, step: float
+                ) -> list[MinuteRow]:
+        """The scenario's minutes in ``[since, until)``, summed into ``step``-long rows.
+
+        Counters add up, gauges average, health is the worst seen, versions the newest;
+        histograms add up per bucket layout, the layout with most requests kept per step.
+        ``MinuteRow.start`` is each step's start. Aggregated in DuckDB: a 7-day window is
+        10,080 minutes, which as Python lists would cost more than the whole refresh budget.
+        """
+        params = {"scenario": scenario, "since": since, "until": until, "step": step}
+        steps = "floor((start - $since) / $step) * $step + $since"
+        where = "scenario = $scenario AND start >= $since AND start < $until"
+        rows = self.con.execute(
+            f"""
+            SELECT {steps} AS step_at, count(DISTINCT start), min(start),
+                   {", ".join(f"sum({c})" for c in COUNTERS)},
+                   {", ".join(f"avg({g})" for g in GAUGES)},
+                   ['ok', 'unknown', 'warn', 'crit'][max(CASE health WHEN 'ok' THEN 1
+                       WHEN 'warn' THEN 3 WHEN 'crit' THEN 4 ELSE 2 END)],
+                   arg_max(model, start), arg_max(prompt, start), arg_max(index_version, start)
+            FROM minutes WHERE {where} GROUP BY step_at ORDER BY step_at
+            """, params).fetchall()
+        out = {}
+        for at, minutes, first, *rest in rows:
+            counters = dict(zip(COUNTERS, rest[:len(COUNTERS)], strict=True))
+            rest = rest[len(COUNTERS):]
+            gauges = dict(zip(GAUGES, rest[:len(GAUGES)], strict=True))
+            health, model, prompt, index = rest[len(GAUGES):]
+            out[at] = MinuteRow(start=at, scenario=scenario, counters=counters, gauges=gauges,
+                                health=health, versions={"model": model, "prompt": prompt,
+                                                         "index": index},
+                                minutes=minutes, first=first)
+        for metric, column in (("e2e_latency_seconds_bucket", "e2e"),
+                               ("ttft_seconds_bucket", "ttft")):
+            parts = self.con.execute(
+                f"""
+                WITH cells AS (
+                    SELECT {steps} AS step_at, {column}_bounds AS bounds,
+                           generate_subscripts({column}_counts, 1) AS i,
+                           unnest({column}_counts) AS c, 0.0 AS left_out
+                    FROM minutes WHERE {where} AND {column}_counts IS NOT NULL
+                ), summed AS (SELECT step_at, bounds, i, sum(c) AS c FROM cells GROUP BY ALL)
+                SELECT s.step_at, s.bounds, list(s.c ORDER BY s.i), any_value(l.left_out)
+                FROM summed s JOIN (
+                    SELECT {steps} AS step_at, sum({column}_left_out) AS left_out
+                    FROM minutes WHERE {where} GROUP BY step_at) l ON l.step_at = s.step_at
+                GROUP BY s.step_at, s.bounds
+                """, params).fetchall()
+            grouped: dict[float, list[Histogram]] = {}
+            left: dict[float, float] = {}
+            for at, bounds, counts, left_out in parts:
+                grouped.setdefault(at, []).append(Histogram(tuple(bounds), counts))
+                left[at] = left_out or 0.0
+            for at, hists in grouped.items():
+                merged = merge_histograms(hists)
+                if merged is not None and at in out:
+                    merged.left_out += left[at]
+                    out[at].histograms[metric] = merged
+        return list(out.values())
+
+    def versions_ledger(self, scenario: str) -> list[VersionSpan]:
+        """Every model, prompt and index version the scenario ran, from its minutes."""
+        rows = self.con.execute(
+            """
+            WITH live AS (
+                SELECT start, health, 'model' AS kind, model AS version FROM minutes
+                    WHERE scenario = $s
+                UNION ALL SELECT start, health, 'prompt', prompt FROM minutes WHERE scenario = $s
+                UNION ALL SELECT start, health, 'index', index_version FROM minutes
+                    WHERE scenario = $s
+            )
+            SELECT kind, version, min(start), max(start) + 60, count(DISTINCT start),
+                   count(DISTINCT start) FILTER (WHERE health = 'crit')
+            FROM live WHERE version IS NOT NULL GROUP BY kind, version ORDER BY kind, min(start)
+            """, {"s": scenario}).fetchall()
+        return [VersionSpan(*row) for row in rows]
+
+    def eval_history(self, scenario: str, since: float) -> list[EvalRow]:
+        rows = self.con.execute(
+            """SELECT scenario, suite, passed, total, model, prompt, index_version, finished_at
+               FROM eval_runs WHERE scenario = ? AND finished_at >= ? ORDER BY finished_at""",
+            [scenario, since]).fetchall()
+        return [EvalRow(*row) for row in rows]
+
+    def manifest_history(self, scenario: str, limit: int = 10) -> list[ManifestRow]:
+        """The scenario's index builds, newest first."""
+        rows = self.con.execute(
+            """SELECT scenario, index_name, version, built_at, source_watermark, documents
+               FROM index_manifests WHERE scenario = ? ORDER BY built_at DESC LIMIT ?""",
+            [scenario, limit]).fetchall()
+        return [ManifestRow(*row) for row in rows]
 
     def latest_evals(self) -> list[EvalRow]:
         """The newest run of each (scenario, suite), from memory."""
@@ -266,6 +397,6 @@ class Store:
 
     def count(self, table: str) -> int:
         if table not in {"samples", "series", "endpoint_states", "eval_runs", "index_manifests",
-                         "scenario_status"}:
+                         "minutes"}:
             raise ValueError(table)
         return int(self.con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0])

@@ -38,3 +38,15 @@ class ManifestRow:
     built_at: float
     source_watermark: float
     documents: int
+
+
+@dataclass(frozen=True, slots=True)
+class VersionSpan:
+    """One model, prompt or index version and the minutes it was live."""
+
+    kind: str
+    version: str
+    first_seen: float
+    last_seen: float
+    minutes: int
+    critical_minutes: int

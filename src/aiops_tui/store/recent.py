@@ -19,6 +19,7 @@ class RecentWindow:
         self.span = span
         self.metrics = frozenset(metrics)
         self._series: dict[SeriesKey, SeriesPoints] = {}
+        self._by_scenario: dict[str, list[SeriesPoints]] = {}
 
     def add(self, key: SeriesKey, ts: float, value: float) -> None:
         if key[2] not in self.metrics:
@@ -27,6 +28,7 @@ class RecentWindow:
         if points is None:
             points = self._series[key] = SeriesPoints(key[0], key[1], key[2], dict(key[3]),
                                                       [], [])
+            self._by_scenario.setdefault(key[0], []).append(points)
         if points.ts and ts <= points.ts[-1]:
             return  # a replayed or out-of-order stamp would break the window math
         points.ts.append(ts)
@@ -42,6 +44,11 @@ class RecentWindow:
                 del points.values[:cut]
             if not points.ts:
                 del self._series[key]
+                kept = self._by_scenario[key[0]]
+                kept[:] = [other for other in kept if other is not points]
+
+    def of(self, scenario: str) -> list[SeriesPoints]:
+        return self._by_scenario.get(scenario, [])
 
     def __iter__(self) -> Iterator[SeriesPoints]:
         return iter(self._series.values())

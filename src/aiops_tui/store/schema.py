@@ -51,6 +51,41 @@ MIGRATIONS: list[str] = [
     CREATE TABLE scenario_status (ts DOUBLE NOT NULL, scenario VARCHAR NOT NULL,
                                   status JSON NOT NULL);
     """,
+    # 2: one row per scenario-minute (see store.minutes), which replaces the per-cycle JSON
+    #    rollups: long windows, charts and the versions ledger read it instead of raw samples.
+    """
+    DROP TABLE scenario_status;
+    CREATE TABLE minutes (
+        start DOUBLE NOT NULL,
+        scenario VARCHAR NOT NULL,
+        prompt_tokens_total DOUBLE NOT NULL,
+        generation_tokens_total DOUBLE NOT NULL,
+        requests_ok_total DOUBLE NOT NULL,
+        requests_failed_total DOUBLE NOT NULL,
+        request_duration_seconds_total DOUBLE NOT NULL,
+        prefix_cache_queries_total DOUBLE NOT NULL,
+        prefix_cache_hits_total DOUBLE NOT NULL,
+        e2e_bounds DOUBLE[],
+        e2e_counts DOUBLE[],
+        e2e_left_out DOUBLE,
+        ttft_bounds DOUBLE[],
+        ttft_counts DOUBLE[],
+        ttft_left_out DOUBLE,
+        gpu_util DOUBLE,
+        gpu_memory DOUBLE,
+        kv_use DOUBLE,
+        running DOUBLE,
+        waiting DOUBLE,
+        gpu_power_w DOUBLE,
+        gpu_temp_c DOUBLE,
+        eval_pass_rate DOUBLE,
+        index_age_s DOUBLE,
+        health VARCHAR NOT NULL,
+        model VARCHAR,
+        prompt VARCHAR,
+        index_version VARCHAR
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

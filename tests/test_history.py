@@ -1,0 +1,91 @@
+"""History over real HTTP into a real DuckDB file: minute rollups, long windows, the detail."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import duckdb
+
+from aiops_tui.demo.fleet import DemoFleet
+from aiops_tui.runtime import Runtime
+from aiops_tui.signals.window import Window, from_samples
+from tests.conftest import relaxed
+from tests.test_collect_integration import SteppedClock, cycles
+
+
+def raw_increase(store: Path, scenario: str, metric: str) -> float:
+    """Last minus first of each series (the demo never resets), summed: the ground truth."""
+    con = duckdb.connect(str(store), read_only=True)
+    [(total,)] = con.execute(
+        """SELECT sum(last - first) FROM (
+               SELECT arg_max(value, ts) AS last, arg_min(value, ts) AS first
+               FROM samples JOIN series ON series.id = samples.series
+               WHERE scenario = ? AND metric = ? GROUP BY series)""",
+        [scenario, metric]).fetchall()
+    con.close()
+    return total
+
+
+async def test_rollups_add_up_to_the_raw_increase_across_a_restart(demo_config,
+                                                                   tmp_path: Path) -> None:
+    clock = SteppedClock()
+    fleet = DemoFleet(relaxed(demo_config), seed=3, clock=clock)
+    config = fleet.start(ephemeral=True)
+    store = tmp_path / "store.duckdb"
+    try:
+        for _ in range(2):  # a restart mid-minute must lose no increase
+            runtime = Runtime(config, store, clock=clock)
+            await cycles(runtime, clock, n=9, step=13)
+            closed = await runtime.cycle()
+            rows = runtime.store.history("support-chat", 0, clock.now, 1e12)
+            pending = runtime.store.rollup.pending("support-chat", clock.now)
+            await runtime.aclose()
+    finally:
+        fleet.stop()
+    assert closed is not None
+    rolled = rows[0].counters["prompt_tokens_total"] + pending.counters["prompt_tokens_total"]
+    truth = raw_increase(store, "support-chat", "prompt_tokens_total")
+    assert truth > 0 and math.isclose(rolled, truth, rel_tol=1e-12)
+    assert rows[0].minutes >= 3
+
+
+async def test_a_long_window_reads_rollups_and_matches_raw_quantiles(demo_config,
+                                                                      tmp_path: Path) -> None:
+    clock = SteppedClock()
+    fleet = DemoFleet(relaxed(demo_config), seed=4, clock=clock)
+    config = fleet.start(ephemeral=True)
+    runtime = Runtime(config, tmp_path / "store.duckdb", clock=clock)
+    try:
+        snapshot = await cycles(runtime, clock, n=16, step=15)
+        detail = runtime.detail("support-chat", 900)
+        doc_search = runtime.detail("doc-search", 3600)
+        assert runtime.store is not None and runtime.store.recent is not None
+        series = [s for s in runtime.store.recent.of("support-chat")]
+        raw = from_samples(series, Window(snapshot.at - 300, snapshot.at))
+        await runtime.aclose()
+    finally:
+        fleet.stop()
+    assert detail is not None and detail.source == "minute rollups"
+    status = detail.status
+    # Four minutes of data: the 15m window is clamped to them and says so.
+    assert "history" in status.missing and status.window_s < 300
+    # Extrapolation scales every bucket alike, so quantiles over all of the data agree.
+    for name in ("p50_s", "p95_s", "p99_s", "ttft_p95_s"):
+        assert math.isclose(getattr(status, name), raw.quantiles[name], rel_tol=1e-9), name
+    chart = detail.chart
+    assert chart.step_s == 60 and 4 <= len(chart.at) <= 5
+    assert all(v is not None and v > 0 for v in chart.values["p95_s"])
+    assert all(v is not None and 0 < v <= 1 for v in chart.values["kv_use"])
+    assert chart.values["tokens_in_per_min"][1] > chart.values["tokens_out_per_min"][1] > 0
+    spend = detail.spend
+    assert spend.today_so_far > 0 and spend.projected_today > spend.today_so_far
+    assert spend.baseline_daily is None and "no full day" in spend.why
+    model = [v for v in detail.versions if v.kind == "model"]
+    assert [(v.version, v.live, v.known_good) for v in model] == [
+        ("meta-llama/Llama-3.1-8B-Instruct", True, False)]
+    assert detail.last_known_good == {"model": None, "prompt": None, "index": None}
+    assert {e.suite for e in detail.evals} == {"golden-answers", "safety-refusals",
+                                               "citation-grounding"}
+    assert detail.builds and detail.builds[0].documents_change is None
+    assert doc_search is not None and doc_search.status.kv_use is None  # TGI has no KV gauge
