@@ -2,9 +2,9 @@
 
     python3 screenshots/make_screenshots.py
 
-The demo fleet serves on free loopback ports; the console collects from it for six simulated
-minutes of an afternoon (a stepped clock, so the windows are full and the run takes seconds),
-then runs live while each view is saved as SVG.
+The demo fleet serves on free loopback ports; the console collects from it for an hour of a
+simulated afternoon (a stepped clock, so windows and charts are full and the run takes under a
+minute), then runs live while each view is saved as SVG.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from aiops_tui.ui.app import AiopsApp
 HERE = Path(__file__).resolve().parent
 CONFIG = HERE.parent / "config" / "demo.yaml"
 AFTERNOON = datetime(2026, 11, 19, 14, 0, tzinfo=UTC).timestamp()
-PREFILL_S = 360
+PREFILL_S = 3600
+PREFILL_STEP_S = 10.0
 
 
 class Clock:
@@ -40,19 +41,20 @@ class Clock:
         self.offset = self.now - time.time()
 
 
-async def capture(app: AiopsApp, size: tuple[int, int], shots: dict[str, str]) -> None:
+async def capture(app: AiopsApp, size: tuple[int, int], shots: dict[str, tuple[str, ...]]
+                  ) -> None:
+    """Each shot: a name and the keys that lead to it from the fleet view."""
     async with app.run_test(size=size) as pilot:
         while app.snapshot is None:
             await pilot.pause(0.05)
         await pilot.pause(0.2)
-        for name, scenario in shots.items():
-            if scenario:
-                app.open_scenario(scenario)
-                await pilot.pause(0.3)
+        for name, keys in shots.items():
+            await pilot.press(*keys)
+            await pilot.pause(1.0)  # the scenario view reads the store in a thread
             app.save_screenshot(f"{name}.svg", str(HERE))
-            if scenario:
+            while len(app.screen_stack) > 1:
                 app.pop_screen()
-                await pilot.pause(0.1)
+            await pilot.pause(0.1)
 
 
 async def main() -> None:
@@ -64,14 +66,22 @@ async def main() -> None:
     store = Path(tempfile.mkdtemp(prefix="aiops-shots-")) / "demo.duckdb"
     try:
         runtime = Runtime(live, store, clock=clock)
-        for _ in range(int(PREFILL_S / live.console.interval_s)):
+        for _ in range(int(PREFILL_S / PREFILL_STEP_S)):
             await runtime.cycle()
-            clock.now += live.console.interval_s
+            clock.now += PREFILL_STEP_S
         clock.go_live()
-        await capture(AiopsApp(runtime, label="demo fleet"), (120, 40),
-                      {"fleet-view": "", "scenario-view": "support-chat"})
+        # The fleet view sorts worst first: doc-search (endpoint down) is the top row.
+        await capture(AiopsApp(runtime, label="demo fleet"), (120, 40), {
+            "fleet-view": (),
+            "scenario-view": ("j", "enter"),
+            "scenario-view-1h": ("j", "enter", "2"),
+            "describe": ("j", "enter", "d"),
+        })
         runtime = Runtime(live, store, clock=clock)
-        await capture(AiopsApp(runtime, label="demo fleet"), (80, 24), {"fleet-view-80x24": ""})
+        await capture(AiopsApp(runtime, label="demo fleet"), (80, 24), {
+            "fleet-view-80x24": (),
+            "scenario-view-80x24": ("enter",),
+        })
     finally:
         fleet.stop()
     for path in sorted(HERE.glob("*.svg")):

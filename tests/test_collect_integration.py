@@ -73,8 +73,8 @@ async def test_headless_cycles_store_rows_and_signals(demo_config, tmp_path: Pat
     metrics = {m for (m,) in con.sql("SELECT DISTINCT metric FROM series").fetchall()}
     assert {"e2e_latency_seconds_bucket", "ttft_seconds_bucket", "prompt_tokens_total",
             "gpu_utilization", "kv_cache_usage", "request_duration_seconds_total"} <= metrics
-    # Cycles at :40 and :55 of one minute, then four in the next: one closed minute each.
-    assert con.sql("SELECT count(*), count(DISTINCT scenario) FROM minutes").fetchall() == [(4, 4)]
+    # Cycles at :40 and :55 of one minute, then four in the next, which closing flushes.
+    assert con.sql("SELECT count(*), count(DISTINCT scenario) FROM minutes").fetchall() == [(8, 4)]
     assert con.sql("SELECT count(*) FROM eval_runs").fetchall()[0][0] > 0
     assert con.sql("SELECT count(DISTINCT scenario) FROM index_manifests").fetchall()[0][0] == 3
     con.close()

@@ -10,8 +10,10 @@ from textual.widgets import DataTable
 
 from aiops_tui.demo.fleet import DemoFleet
 from aiops_tui.runtime import Runtime
+from aiops_tui.signals.detail import ScenarioDetail
 from aiops_tui.signals.status import FleetSnapshot
 from aiops_tui.ui.app import AiopsApp
+from aiops_tui.ui.describe_screen import DescribeScreen
 from aiops_tui.ui.help_screen import HelpScreen
 from aiops_tui.ui.scenario_view import ScenarioView
 from tests.conftest import relaxed
@@ -86,9 +88,13 @@ async def test_down_endpoint_is_marked_while_other_rows_update(fleet: DemoFleet,
 class Replay:
     """A recorded snapshot played back: deterministic screens for snapshot tests."""
 
-    def __init__(self, config, snapshot: FleetSnapshot) -> None:
-        self.config, self.snapshot = config, snapshot
+    def __init__(self, config, snapshot: FleetSnapshot,
+                 details: dict[tuple[str, float], ScenarioDetail]) -> None:
+        self.config, self.snapshot, self.details = config, snapshot, details
         self.mode, self.holder, self.interval = "writer", "PID 1", 3600.0
+
+    def detail(self, scenario_id: str, window_s: float) -> ScenarioDetail | None:
+        return self.details.get((scenario_id, window_s))
 
     def age(self, snapshot: FleetSnapshot) -> float:
         return 4.0
@@ -119,14 +125,21 @@ async def recorded(demo_config, tmp_path: Path):
         fleet.inject("doc-search", "tgi-a", None)
         fleet.inject("support-chat", "vllm-a", "garbage")
         snapshot = await cycles(runtime, clock, n=1, step=15)
+        details = {(sid, window): runtime.detail(sid, window)
+                   for sid in ("support-chat", "code-review") for window in (900.0, 3600.0)}
         await runtime.aclose()
     finally:
         fleet.stop()
+
+    def steady(status):  # scrape latencies vary run to run; the screens must not
+        return status.model_copy(update={"endpoints": [
+            e.model_copy(update={"latency_ms": 1.0}) for e in status.endpoints]})
+
     snapshot = snapshot.model_copy(update={"cycle_ms": 0.0, "scenarios": [
-        s.model_copy(update={"endpoints": [e.model_copy(update={"latency_ms": 1.0})
-                                           for e in s.endpoints]})
-        for s in snapshot.scenarios]})
-    return Replay(live, snapshot)
+        steady(s) for s in snapshot.scenarios]})
+    details = {key: d.model_copy(update={"status": steady(d.status)})
+               for key, d in details.items()}
+    return Replay(live, snapshot, details)
 
 
 async def test_markup_and_escapes_in_untrusted_text_render_literally(recorded) -> None:
@@ -136,9 +149,15 @@ async def test_markup_and_escapes_in_untrusted_text_render_literally(recorded) -
         model = cell(app, "code-review", "model")
         assert model == "[bold red]evil[blink]�[2J"
         app.open_scenario("code-review")
-        await pilot.pause()
-        svg = app.export_screenshot()
-        assert "evil[blink]" in svg and "\x1b" not in svg
+        await wait_for(pilot, lambda: app.screen.detail is not None)
+        found = False
+        for _ in range(12):  # page down through the view: the versions sit below the charts
+            svg = app.export_screenshot()
+            assert "\x1b" not in svg
+            found = found or "evil[blink]" in svg
+            await pilot.press("pagedown")
+            await pilot.pause()
+        assert found
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])
@@ -149,6 +168,35 @@ def test_fleet_view_snapshot(snap_compare, recorded, size) -> None:
 
     assert snap_compare(AiopsApp(recorded, label="demo fleet"), terminal_size=size,
                         run_before=settle)
+
+
+async def test_window_keys_and_describe_in_the_scenario_view(recorded) -> None:
+    app = AiopsApp(recorded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        app.open_scenario("support-chat")
+        view = app.screen
+        assert isinstance(view, ScenarioView)
+        await wait_for(pilot, lambda: view.detail is not None)
+        assert view.shown[0].window_s < 900  # 15m, clamped to the history recorded
+        await pilot.press("2")
+        await wait_for(pilot, lambda: view._detail_window == "1h")
+        assert view.shown[1] == "minute rollups"
+        await pilot.press("w", "w", "w", "w")  # 6h, 24h, 7d: nothing recorded, fleet window
+        assert view.window == "15m" and view.detail is not None
+        await pilot.press("d")
+        describe = app.screen
+        assert isinstance(describe, DescribeScreen)
+        await pilot.pause()
+        shown = describe.current
+        assert shown.field == "p95_s" and "vllm:e2e_request_latency_seconds_bucket" in \
+            shown.sources[0] and shown.promql.startswith("histogram_quantile(0.95")
+        assert "PromQL" in app.export_screenshot()
+        await pilot.press("j", "j")  # past p99 to TTFT p95
+        assert describe.current.field == "ttft_p95_s"
+        assert "vllm:time_to_first_token_seconds_bucket" in describe.current.sources[0]
+        await pilot.press("escape")
+        assert app.screen is view
 
 
 def test_scenario_view_snapshot(snap_compare, recorded) -> None:

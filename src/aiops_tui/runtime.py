@@ -237,7 +237,7 @@ class Runtime:
         return d.ScenarioDetail(
             status=status,
             source="raw samples" if window_s <= self.store.recent.span else "minute rollups",
-            chart=d.chart(steps, step, scenario.pricing),
+            chart=d.chart(steps, step, scenario.pricing, now),
             spend=d.spend(scenario, now, today, days, current.cost_per_hour),
             versions=entries, last_known_good=last_good,
             evals=d.eval_points(self.store.eval_history(scenario.id, now - max(window_s, d.DAY))),

@@ -41,8 +41,9 @@ class DemoFleet:
         self.seed = seed
         self.clock = clock
         start = clock()
-        self.sims = {s.id: ScenarioSim(s, i, seed, start - 900)
-                     for i, s in enumerate(config.scenarios)}
+        # Counters start from zero, as an engine's do when it starts: a console whose store
+        # outlives a demo fleet then sees a counter reset, not a burst of made-up traffic.
+        self.sims = {s.id: ScenarioSim(s, i, seed, start) for i, s in enumerate(config.scenarios)}
         self.faults: dict[tuple[str, str], str] = {}
         self._servers: list[ThreadingHTTPServer] = []
         self._threads: list[threading.Thread] = []

@@ -42,7 +42,7 @@ class Chart(Model):
 
 class Spend(Model):
     currency: str
-    today_so_far: float
+    today_so_far: float | None
     projected_today: float | None  # so far plus the current burn until midnight UTC
     daily_budget: float
     baseline_daily: float | None  # mean daily cost over the previous full days (up to 7)
@@ -99,20 +99,24 @@ def cost(tokens_in: float, tokens_out: float, pricing: Pricing) -> float:
 
 
 def _row_cost(row: MinuteRow, pricing: Pricing) -> float:
-    return cost(row.counters.get("prompt_tokens_total") or 0.0,
-                row.counters.get("generation_tokens_total") or 0.0, pricing)
+    """NaN where the engine counts no tokens (Triton): unknown, not free."""
+    tokens_in = row.counters.get("prompt_tokens_total")
+    tokens_out = row.counters.get("generation_tokens_total")
+    if tokens_in is None:
+        return math.nan
+    return cost(tokens_in, tokens_out or 0.0, pricing)
 
 
 def _finite(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) or math.isinf(value) else value
 
 
-def chart(steps: Sequence[MinuteRow], step_s: float, pricing: Pricing) -> Chart:
+def chart(steps: Sequence[MinuteRow], step_s: float, pricing: Pricing, now: float) -> Chart:
     """Chart lines from history steps: quantiles per step's merged histogram, rates per the
-    minutes the step covers, gauges averaged."""
+    time the step covers (the newest minute only up to ``now``), gauges averaged."""
     values: dict[str, list[float | None]] = {f: [] for f in CHART_FIELDS}
     for row in steps:
-        covered = row.minutes * 60.0
+        covered = max(1.0, min(row.minutes * 60.0, now - row.covers_from))
         fig = from_rollup(row, Window(row.start, row.start + covered))
         t = fig.totals
         point = {
@@ -139,13 +143,17 @@ def spend(scenario: Scenario, now: float, today: MinuteRow | None,
     ``today`` sums the minutes since midnight UTC; ``days`` are whole-day history steps.
     """
     pricing = scenario.pricing
-    so_far = _row_cost(today, pricing) if today else 0.0
+    so_far = _finite(_row_cost(today, pricing)) if today else 0.0
     left_h = (DAY - now % DAY) / 3600
-    projected = None if cost_per_hour is None else so_far + cost_per_hour * left_h
+    projected = None if cost_per_hour is None or so_far is None else \
+        so_far + cost_per_hour * left_h
     full = [d for d in days if d.minutes >= FULL_DAY_MINUTES]
-    baseline = (math.fsum(_row_cost(d, pricing) for d in full) / len(full)) if full else None
+    baseline = _finite(math.fsum(_row_cost(d, pricing) for d in full) / len(full)) \
+        if full else None
     why = ""
-    if baseline is None:
+    if so_far is None:
+        why = "no token counters on this scenario's endpoints: spend cannot be counted"
+    elif baseline is None:
         stored = sum(d.minutes for d in days) / 60
         why = (f"no full day of history before today yet ({stored:.1f}h stored; a day counts "
                f"with {FULL_DAY_MINUTES // 60}h or more)")

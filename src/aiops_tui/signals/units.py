@@ -37,3 +37,12 @@ def count(value: float | None) -> str:
 
 def money(value: float | None) -> str:
     return DASH if value is None else (f"{value:.2f}" if value < 100 else f"{value:.0f}")
+
+
+def span(seconds: float) -> str:
+    """A window's length: ``5m``, ``24h``, ``7d``, or ``97s`` where it is not whole (a window
+    clamped to the history there is). Valid as a PromQL range too."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:.0f}s"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from aiops_tui.signals.histograms import window_quantiles
 from aiops_tui.signals.quantile import histogram_quantile
 from aiops_tui.signals.rates import increase
+from aiops_tui.signals.units import span
 from aiops_tui.store.minutes import MinuteRow
 from aiops_tui.store.points import SeriesPoints
 
@@ -36,9 +37,7 @@ class Window:
 
     @property
     def label(self) -> str:
-        minutes = self.seconds / 60
-        return f"{minutes / 1440:g}d" if minutes >= 1440 and minutes % 1440 == 0 else (
-            f"{minutes / 60:g}h" if minutes >= 60 and minutes % 60 == 0 else f"{minutes:g}m")
+        return span(self.seconds)
 
 
 @dataclass
@@ -65,7 +64,8 @@ def _finish(fig: Figures, why: str, ttft_why: str, duration: float, window: Wind
             q["p95_s"], fig.latency_kind = mean_latency, "mean"
     for name in LATENCY:
         if math.isnan(q[name]):
-            fig.missing[name] = f"latency, last {window.label}: {why or 'no latency histogram'}"
+            fig.missing[name] = (f"latency, last {window.label}: "
+                                 f"{why or 'no latency histogram samples'}")
     for name in TTFT:
         if math.isnan(q[name]):
             fig.missing[name] = (f"time to first token, last {window.label}: "
@@ -102,7 +102,8 @@ def from_samples(series: Sequence[SeriesPoints], window: Window) -> Figures:
 def from_rollup(row: MinuteRow | None, window: Window) -> Figures:
     """Figures from the minute rollups summed over the window (see ``Store.history``)."""
     counters = row.counters if row else {}
-    fig = Figures(totals={m: counters.get(m) or 0.0 for m in TOTALS})
+    fig = Figures(totals={m: math.nan if counters.get(m) is None else counters[m]
+                          for m in TOTALS})
     reasons = {}
     for metric, names, qs in (("e2e_latency_seconds_bucket", LATENCY, (0.5, 0.95, 0.99)),
                               ("ttft_seconds_bucket", TTFT, (0.95, 0.99))):
@@ -120,6 +121,7 @@ def from_rollup(row: MinuteRow | None, window: Window) -> Figures:
                         f"{h.left_out:.0f} requests in another bucket layout left out")
         fig.quantiles.update(zip(names, values, strict=True))
         reasons[metric] = reason
-    duration = counters.get("request_duration_seconds_total") or 0.0
+    duration = counters.get("request_duration_seconds_total")
+    duration = math.nan if duration is None else duration
     return _finish(fig, reasons["e2e_latency_seconds_bucket"], reasons["ttft_seconds_bucket"],
                    duration, window)

@@ -206,7 +206,7 @@ class Store:
             hists = [r.histograms.get(m) for m in ("e2e_latency_seconds_bucket",
                                                      "ttft_seconds_bucket")]
             out.append((
-                r.start, r.scenario, *(r.counters.get(c, 0.0) for c in COUNTERS),
+                r.start, r.scenario, *(r.counters.get(c) for c in COUNTERS),
                 *(x for h in hists for x in ((list(h.bounds), h.counts, h.left_out) if h
                                              else (None, None, None))),
                 *(r.gauges.get(g) for g in GAUGES), r.health,

@@ -142,10 +142,9 @@ class MinuteRollup:
         minute = self._minute(scenario, at)
         histograms: dict[tuple[str, Labels], list[tuple[float, float]]] = defaultdict(list)
         for metric, labels, value in samples:
-            if metric in COUNTERS:
-                delta = self._delta((scenario, endpoint, metric, labels), value)
-                if delta:
-                    minute.counters[metric] += delta
+            if metric in COUNTERS:  # kept even at 0: "no traffic" is not "no such counter"
+                minute.counters[metric] += self._delta((scenario, endpoint, metric, labels),
+                                                       value)
             elif metric in HISTOGRAMS:
                 le = dict(labels).get("le")
                 bound = _bound(le) if le is not None else None
@@ -223,7 +222,8 @@ def combine(rows: Sequence[MinuteRow]) -> MinuteRow | None:
     counters: dict[str, float] = defaultdict(float)
     for r in rows:
         for name, value in r.counters.items():
-            counters[name] += value or 0.0
+            if value is not None:  # None: no such counter (see the schema)
+                counters[name] += value
     histograms = {}
     for metric in HISTOGRAMS:
         merged = merge_histograms(r.histograms[metric] for r in rows if metric in r.histograms)

@@ -53,18 +53,19 @@ MIGRATIONS: list[str] = [
     """,
     # 2: one row per scenario-minute (see store.minutes), which replaces the per-cycle JSON
     #    rollups: long windows, charts and the versions ledger read it instead of raw samples.
+    #    A counter column is NULL where the scenario's engines have no such counter.
     """
     DROP TABLE scenario_status;
     CREATE TABLE minutes (
         start DOUBLE NOT NULL,
         scenario VARCHAR NOT NULL,
-        prompt_tokens_total DOUBLE NOT NULL,
-        generation_tokens_total DOUBLE NOT NULL,
-        requests_ok_total DOUBLE NOT NULL,
-        requests_failed_total DOUBLE NOT NULL,
-        request_duration_seconds_total DOUBLE NOT NULL,
-        prefix_cache_queries_total DOUBLE NOT NULL,
-        prefix_cache_hits_total DOUBLE NOT NULL,
+        prompt_tokens_total DOUBLE,
+        generation_tokens_total DOUBLE,
+        requests_ok_total DOUBLE,
+        requests_failed_total DOUBLE,
+        request_duration_seconds_total DOUBLE,
+        prefix_cache_queries_total DOUBLE,
+        prefix_cache_hits_total DOUBLE,
         e2e_bounds DOUBLE[],
         e2e_counts DOUBLE[],
         e2e_left_out DOUBLE,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rich.text import Text
 from textual import work
@@ -17,6 +17,9 @@ from aiops_tui.signals.status import FleetSnapshot
 from aiops_tui.ui.fleet_view import FleetView
 from aiops_tui.ui.format import clean
 from aiops_tui.ui.topbar import TopBar
+
+if TYPE_CHECKING:
+    from aiops_tui.signals.detail import ScenarioDetail
 
 
 class Source(Protocol):
@@ -34,6 +37,10 @@ class Source(Protocol):
     def is_stale(self, snapshot: FleetSnapshot) -> bool: ...
 
     async def cycle(self) -> FleetSnapshot | None: ...
+
+    def detail(self, scenario_id: str, window_s: float) -> ScenarioDetail | None:
+        """Blocking (it may run SQL): the app calls it in a thread."""
+        ...
 
     async def aclose(self) -> None: ...
 
@@ -173,3 +180,16 @@ class AiopsApp(App[None]):
                         severity="warning", markup=False)
             return
         self.push_screen(ScenarioView(scenario))
+
+    def describe_scenario(self, scenario_id: str) -> None:
+        """Provenance of every number of a scenario as the fleet view shows it."""
+        from aiops_tui.ui.describe_screen import DescribeScreen
+
+        status = next((s for s in self.shown.scenarios if s.id == scenario_id), None) \
+            if self.shown else None
+        try:
+            scenario = self.source.config.scenario(scenario_id)
+        except KeyError:
+            scenario = None
+        if status is not None and scenario is not None:
+            self.push_screen(DescribeScreen(scenario, status, "raw samples"))

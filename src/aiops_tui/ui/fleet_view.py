@@ -115,6 +115,7 @@ class FleetView(Screen[None]):
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="open", show=True),
+        Binding("d", "describe", "Describe", id="describe"),
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("escape", "clear_filter", "Clear filter", id="clear-filter", show=False),
         Binding("j", "cursor_down", "Down", id="down", show=False),
@@ -198,6 +199,10 @@ class FleetView(Screen[None]):
     def action_open(self) -> None:
         if self.selected:
             self.app.open_scenario(self.selected)  # type: ignore[attr-defined]
+
+    def action_describe(self) -> None:
+        if self.selected:
+            self.app.describe_scenario(self.selected)  # type: ignore[attr-defined]
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

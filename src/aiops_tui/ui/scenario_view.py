@@ -1,130 +1,37 @@
-"""A basic scenario view: every signal with its SLO, versions, evals, index, endpoints, owners."""
+"""One scenario: every signal over a chosen window, charts, spend, versions, evals, builds."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual_plotext import PlotextPlot
 
 from aiops_tui.config.models import Scenario
+from aiops_tui.signals.detail import ScenarioDetail
 from aiops_tui.signals.status import FleetSnapshot, ScenarioStatus
-from aiops_tui.ui import format as fmt
+from aiops_tui.ui import charts, scenario_panels
+from aiops_tui.ui.format import clean
 from aiops_tui.ui.topbar import TopBar
 
-
-def _table(title: str, *columns: str) -> Table:
-    table = Table(title=Text(title, style="bold"), title_justify="left", box=None,
-                  padding=(0, 2, 0, 0), show_header=bool(columns), header_style="dim",
-                  pad_edge=False, expand=False)
-    for column in columns or ("", ""):
-        table.add_column(column, no_wrap=True, overflow="ellipsis")
-    return table
-
-
-def _row(table: Table, *cells: str | Text) -> None:
-    """Every cell literal: Rich would read a plain ``str`` cell as markup."""
-    table.add_row(*(c if isinstance(c, Text) else fmt.literal(c) for c in cells))
-
-
-def _when(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def render(status: ScenarioStatus, scenario: Scenario) -> Group:
-    head = Text.assemble(
-        (fmt.SYMBOL[status.health] + " ", fmt.STYLE[status.health]),
-        (fmt.clean(status.name), "bold"), "  ", (f" {fmt.clean(status.environment)} ", "reverse"),
-        f"  window {fmt.duration(status.window_s)}")
-    problems = Text("\n".join(f"  • {fmt.clean(p)}" for p in status.problems) or "  no problems",
-                    style="yellow" if status.problems else "green")
-
-    signals = _table("Signals", "signal", "now", "limit", "note")
-    rows = [
-        ("latency " + status.latency_kind, fmt.duration(status.p95_s),
-         fmt.duration(status.p95_slo_s), "p95_s"),
-        ("latency p50 / p99", f"{fmt.duration(status.p50_s)} / {fmt.duration(status.p99_s)}",
-         "", "p99_s"),
-        ("TTFT p95 / p99",
-         f"{fmt.duration(status.ttft_p95_s)} / {fmt.duration(status.ttft_p99_s)}", "",
-         "ttft_p95_s"),
-        ("error rate", fmt.percent(status.error_rate, 2), fmt.percent(status.error_slo, 1),
-         "error_rate"),
-        ("tokens in/min", fmt.count(status.tokens_in_per_min), "", "tokens_in_per_min"),
-        ("tokens out/min", fmt.count(status.tokens_out_per_min), "", "tokens_out_per_min"),
-        (f"cost/hour ({status.currency})", fmt.money(status.cost_per_hour),
-         f"{fmt.money(status.daily_budget / 24)} (daily {fmt.money(status.daily_budget)})",
-         "cost_per_hour"),
-        ("GPU utilisation", fmt.percent(status.gpu_util), "", "gpu_util"),
-        ("GPU memory", fmt.percent(status.gpu_memory), "", "gpu_memory"),
-        ("GPU power / hottest", f"{fmt.count(status.gpu_power_w)} W / "
-         f"{fmt.count(status.gpu_temp_c)} °C", "", "gpu_power_w"),
-        ("GPU last XID", fmt.count(status.gpu_last_xid), "", "gpu_last_xid"),
-        ("KV-cache use", fmt.percent(status.kv_use), "", "kv_use"),
-        ("prefix-cache hits", fmt.percent(status.prefix_cache_hit_rate), "",
-         "prefix_cache_hit_rate"),
-        ("headroom", fmt.DASH if status.headroom is None else f"+{status.headroom:.0%} load", "",
-         "headroom"),
-        ("running / waiting", f"{fmt.count(status.running)} / {fmt.count(status.waiting)}", "",
-         "running"),
-        ("eval pass rate", fmt.percent(status.eval_pass_rate, 1),
-         f"≥ {fmt.percent(status.eval_threshold)}", "eval_pass_rate"),
-        ("index age", fmt.duration(status.index_age_s), fmt.duration(status.index_slo_s),
-         "index_age_s"),
-        ("index: source lag / docs", f"{fmt.duration(status.index_lag_s)} / "
-         f"{fmt.count(status.index_documents)}", "", "index_lag_s"),
-    ]
-    for label, now, limit, key in rows:
-        _row(signals, label, now, limit, fmt.literal(status.missing.get(key, ""), "dim"))
-
-    v = status.versions
-    versions = _table("Versions and route")
-    _row(versions, "model (config)", v.model)
-    served = fmt.literal(v.served_model or fmt.DASH)
-    if v.served_model and v.served_model != v.model:
-        served = Text(f"▲ {fmt.clean(v.served_model)} (differs from config)", style="yellow")
-    _row(versions, "model (served)", served)
-    _row(versions, "prompt", v.prompt)
-    _row(versions, "index", v.index or fmt.DASH)
-    _row(versions, "route", status.route)
-    if scenario.route.fallback:
-        fb = scenario.route.fallback
-        _row(versions, "fallback", f"{fb.provider}/{fb.model}")
-
-    evals = _table("Evals (latest run per suite)", "suite", "pass", "model", "prompt", "finished")
-    for e in status.eval_suites:
-        _row(evals, e.suite, f"{e.passed}/{e.total} {fmt.percent(e.passed / e.total)}",
-             e.model.rsplit("/", 1)[-1], e.prompt, _when(e.finished_at))
-
-    endpoints = _table("Endpoints", "name", "kind", "state", "latency", "last ok", "reason")
-    for e in status.endpoints:
-        style = {"up": "green", "slow": "yellow", "stale": "yellow"}.get(e.state, "bold red")
-        last_ok = fmt.DASH if e.last_ok is None else f"{fmt.duration(status.at - e.last_ok)} ago"
-        _row(endpoints, e.name, e.kind, Text(e.state, style=style), f"{e.latency_ms:.0f}ms",
-             last_ok if e.state != "up" else "", e.reason)
-
-    owners = _table("Owners and escalation")
-    for role, who in scenario.owners.model_dump(exclude={"escalation"}).items():
-        if who:
-            _row(owners, role, who)
-    if scenario.owners.escalation:
-        _row(owners, "escalation", " → ".join(scenario.owners.escalation))
-    if scenario.runbooks:
-        _row(owners, "runbooks", ", ".join(scenario.runbooks))
-    parts = [head, problems, Text(""), signals, Text(""), versions, Text(""), evals, Text(""),
-             endpoints, Text(""), owners]
-    return Group(*parts)
+WINDOWS = {"15m": 900.0, "1h": 3600.0, "6h": 6 * 3600.0, "24h": 86400.0, "7d": 7 * 86400.0}
+WIDE = 110  # from this width the charts sit two by two
 
 
 class ScenarioView(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("d", "describe", "Describe", id="describe"),
+        Binding("w", "next_window", "Window", id="next-window"),
+        *(Binding(str(i), f"window('{label}')", label, id=f"window-{label}", show=False)
+          for i, label in enumerate(WINDOWS, start=1)),
         Binding("j", "scroll_down", "Down", id="scroll-down", show=False),
         Binding("k", "scroll_up", "Up", id="scroll-up", show=False),
     ]
@@ -132,21 +39,118 @@ class ScenarioView(Screen[None]):
     def __init__(self, scenario: Scenario) -> None:
         super().__init__()
         self.scenario = scenario
+        self.window = "15m"
+        self.status: ScenarioStatus | None = None  # from the newest snapshot (fleet window)
+        self.detail: ScenarioDetail | None = None  # over self.window, when the store answers
+        self._detail_window = ""
+        self._chart_key: tuple[object, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield TopBar()
         with VerticalScroll(id="scenario-body"):
-            yield Static(Text(f"Waiting for data on {self.scenario.id}…"), id="scenario")
+            yield Static(Text(f"Waiting for data on {clean(self.scenario.id)}…"), id="head")
+            yield Static(id="signals")
+            with Grid(id="charts"):
+                for panel in charts.PANELS:
+                    yield PlotextPlot(id=f"chart-{panel}")
+            yield Static(id="history")
+            yield Static(id="context")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#charts").display = False
         self.app.paint()  # type: ignore[attr-defined]
         self.app.paint_topbar()  # type: ignore[attr-defined]
 
+    def on_resize(self) -> None:
+        self.query_one("#charts", Grid).styles.grid_size_columns = 2 if self.size.width >= WIDE \
+            else 1
+
+    # -- data --------------------------------------------------------------------------------
     def show(self, snapshot: FleetSnapshot) -> None:
-        status = next((s for s in snapshot.scenarios if s.id == self.scenario.id), None)
+        self.status = next((s for s in snapshot.scenarios if s.id == self.scenario.id), None)
+        self._paint()
+        self.fetch()
+
+    @work(exclusive=True, group="detail", exit_on_error=False)
+    async def fetch(self) -> None:
+        """The window's picture from the store, in a thread (it runs SQL)."""
+        window = self.window
+        source = self.app.source  # type: ignore[attr-defined]
+        detail = await asyncio.to_thread(source.detail, self.scenario.id, WINDOWS[window])
+        if window == self.window:
+            self.detail, self._detail_window = detail, window
+            self._paint()
+
+    # -- painting ----------------------------------------------------------------------------
+    @property
+    def shown(self) -> tuple[ScenarioStatus | None, str]:
+        """The status to show (judged over the chosen window when the store has answered)."""
+        if self.detail is not None and self._detail_window == self.window:
+            return self.detail.status, self.detail.source
+        return self.status, "raw samples, fleet window"
+
+    def _paint(self) -> None:
+        status, source = self.shown
+        if status is None:
+            return
+        detail = self.detail if self._detail_window == self.window else None
+        self.query_one("#head", Static).update(
+            scenario_panels.head(status, self.window, list(WINDOWS)))
+        self.query_one("#signals", Static).update(scenario_panels.signals(status, source))
+        parts: list[object] = [Text("")]
+        if detail is None:
+            parts.append(Text(self._no_history_note(), style="dim"))
+        else:
+            parts += [scenario_panels.spend(detail), Text("")]
+        parts += [scenario_panels.versions(status, self.scenario, detail), Text("")]
+        if detail is not None:
+            parts += [scenario_panels.ledger(detail), Text("")]
+        parts.append(scenario_panels.evals(status, detail))
+        if detail is not None and detail.builds:
+            parts += [Text(""), scenario_panels.builds(detail)]
+        self.query_one("#history", Static).update(Group(*parts))  # type: ignore[arg-type]
+        self.query_one("#context", Static).update(
+            Group(Text(""), scenario_panels.context(status, self.scenario)))
+        self._draw_charts(detail)
+
+    def _no_history_note(self) -> str:
+        source = self.app.source  # type: ignore[attr-defined]
+        if str(source.mode) == "follower":
+            return (f"Charts, windows and history read the store, which {source.holder} "
+                    "holds: open them in that console. Numbers here are its fleet window.")
+        return "Reading history from the store…"
+
+    def _draw_charts(self, detail: ScenarioDetail | None) -> None:
+        grid = self.query_one("#charts", Grid)
+        grid.display = detail is not None
+        if detail is None:
+            return
+        key = (self.window, detail.status.at, tuple(detail.chart.at))
+        if key == self._chart_key:
+            return
+        self._chart_key = key
+        for panel in charts.PANELS:
+            charts.draw(self.query_one(f"#chart-{panel}", PlotextPlot), panel, detail.chart,
+                        detail.status.at)
+
+    # -- keys --------------------------------------------------------------------------------
+    def action_window(self, label: str) -> None:
+        if label != self.window:
+            self.window = label
+            self._paint()
+            self.fetch()
+
+    def action_next_window(self) -> None:
+        labels = list(WINDOWS)
+        self.action_window(labels[(labels.index(self.window) + 1) % len(labels)])
+
+    def action_describe(self) -> None:
+        from aiops_tui.ui.describe_screen import DescribeScreen
+
+        status, source = self.shown
         if status is not None:
-            self.query_one("#scenario", Static).update(render(status, self.scenario))
+            self.app.push_screen(DescribeScreen(self.scenario, status, source))
 
     def action_scroll_down(self) -> None:
         self.query_one(VerticalScroll).scroll_down()
