@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import math
 import os
 import platform
 import pty
@@ -22,6 +23,12 @@ from aiops_tui.config import load_config
 from aiops_tui.demo.fleet import DemoFleet
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile of timings, nearest rank."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 def machine() -> str:

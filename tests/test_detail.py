@@ -63,7 +63,7 @@ def test_builds_carry_the_document_change() -> None:
 
 def test_chart_steps_cover_any_window_in_at_most_sixty_points() -> None:
     assert [d.chart_step(w) for w in (900, 3600, 21600, 86400, 604800)] == [
-        60, 60, 360, 1440, 10080]
+        60, 60, 360, 3600, 10800]
     assert [span(s) for s in (900, 3600, 86400, 604800, 97)] == ["15m", "1h", "1d", "7d", "97s"]
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from aiops_tui.signals.window import Window
     from aiops_tui.sources.collector import Collection, Collector
     from aiops_tui.store.db import Store
+    from aiops_tui.store.minutes import MinuteRow
     from aiops_tui.store.points import EvalRow, ManifestRow
 
 RETENTION_EVERY_S = 3600.0
@@ -138,6 +139,7 @@ class Runtime:
             self.store.rollup.note(s.id, now, {g: getattr(s, g) for g in GAUGES}, s.health,
                                    s.versions.live())
         self.store.write_minutes(self.store.rollup.close(before=now))
+        self.store.roll_up_hours(now)
         live.publish(self.store_path, snapshot)
         if now - self._last_retention > RETENTION_EVERY_S:
             console = self.config.console
@@ -166,13 +168,13 @@ class Runtime:
         return evals, {m.scenario: m for m in self.store.latest_manifests()}
 
     def _assess(self, scenario: Scenario, window: Window, endpoints: list[EndpointStatus],
-                latest: tuple[dict[str, list[EvalRow]], dict[str, ManifestRow]]
-                ) -> ScenarioStatus:
+                latest: tuple[dict[str, list[EvalRow]], dict[str, ManifestRow]],
+                rollup: MinuteRow | None = None, step: float = 60.0) -> ScenarioStatus:
         """One scenario over ``window``: from raw samples in memory when the window fits,
-        else from the minute rollups (whole minutes, clamped to the history there is)."""
+        else from ``rollup``, the window's minutes summed (whole minutes, clamped to the
+        history there is)."""
         from aiops_tui.signals.assess import GAUGE_METRICS, WINDOW_METRICS, assess
         from aiops_tui.signals.window import Window, from_rollup, from_samples
-        from aiops_tui.store.minutes import combine
 
         assert self.store is not None and self.store.recent is not None
         fresh = window.end - STALE_AFTER_INTERVALS * self.interval
@@ -185,12 +187,10 @@ class Runtime:
         if window.seconds <= self.store.recent.span:
             figures = from_samples(series, window)
         else:
-            since = window.start - window.start % 60
-            rows = self.store.history(scenario.id, since, window.end, window.end - since)
-            pending = self.store.rollup.pending(scenario.id, window.end)
-            row = combine([*rows, *([pending] if pending else [])])
-            covered = Window(max(window.start, row.covers_from), window.end) if row else window
-            figures = from_rollup(row, covered)
+            # Whole steps: from the one the window starts in, or the first minute stored.
+            start = window.start - window.start % step
+            covered = Window(max(start, rollup.covers_from) if rollup else start, window.end)
+            figures = from_rollup(rollup, covered)
             if covered.seconds < window.seconds - 60:
                 figures.missing["history"] = (
                     f"only {covered.label} of history in this {window.label} window: rates "
@@ -214,35 +214,65 @@ class Runtime:
         from aiops_tui.signals.window import Window
         from aiops_tui.store.minutes import combine
 
-        assert self.store is not None
+        assert self.store is not None and self.store.recent is not None
         now = last.at
         current = next(s for s in last.scenarios if s.id == scenario.id)
-        status = self._assess(scenario, Window(now - window_s, now), current.endpoints,
-                              self._latest())
-        pending = self.store.rollup.pending(scenario.id, now)
+        window = Window(now - window_s, now)
+        # Chart steps sit on multiples of the step (so finished ones can be kept, see
+        # ``Store.history``) from the one the window starts in; together they are the window's
+        # rollup figure too, so one history read serves both.
         step = d.chart_step(window_s)
-        since = now - window_s - (now - window_s) % step
-        steps = self.store.history(scenario.id, since, now, step)
-        if pending is not None:
-            if steps and pending.start < steps[-1].start + step:
-                steps[-1] = combine([steps[-1], pending])
-            else:
-                steps.append(pending)
+        unit = 3600.0 if step % 3600 == 0 else 60.0
+        steps = self._steps(scenario.id, window.start - window.start % step, now, step)
+        if window_s <= self.store.recent.span:
+            status = self._assess(scenario, window, current.endpoints, self._latest())
+        else:
+            status = self._assess(scenario, window, current.endpoints, self._latest(),
+                                  combine(steps), step)
         midnight = now - now % d.DAY
-        today = combine([*self.store.history(scenario.id, midnight, now, d.DAY),
-                         *([pending] if pending else [])])
-        days = self.store.history(scenario.id, midnight - 7 * d.DAY, midnight, d.DAY)
+        days = self._steps(scenario.id, midnight - 7 * d.DAY, now, d.DAY)
+        today = days.pop() if days and days[-1].start == midnight else None
         entries, last_good = d.ledger(self.store.versions_ledger(scenario.id),
                                       status.versions.live())
         return d.ScenarioDetail(
             status=status,
-            source="raw samples" if window_s <= self.store.recent.span else "minute rollups",
+            source="raw samples" if window_s <= self.store.recent.span else (
+                "hourly rollups" if unit == 3600 else "minute rollups"),
             chart=d.chart(steps, step, scenario.pricing, now),
             spend=d.spend(scenario, now, today, days, current.cost_per_hour),
             versions=entries, last_known_good=last_good,
             evals=d.eval_points(self.store.eval_history(scenario.id, now - max(window_s, d.DAY))),
             builds=d.builds(self.store.manifest_history(scenario.id)),
         )
+
+    def _steps(self, scenario_id: str, since: float, now: float, step: float
+               ) -> list[MinuteRow]:
+        """``step``-long history rows over ``[since, now)``, up to the minute being filled.
+
+        Hour-aligned steps read the hourly rollups as far as they go, then the minutes since
+        (summed into one row); the pending minute comes from memory. The newer parts fold
+        into the step they fall in.
+        """
+        from aiops_tui.store.minutes import HOUR, combine
+
+        assert self.store is not None
+        store = self.store
+        if step % HOUR == 0 and since % HOUR == 0:
+            rolled = min(max(store.rolled_until() or since, since), now)
+            rows = store.history(scenario_id, since, rolled, step, "hours")
+            newer = store.history(scenario_id, rolled, now, now - rolled + 1)
+        else:
+            rows, newer = store.history(scenario_id, since, now, step), []
+        pending = store.rollup.pending(scenario_id, now)
+        for part in [*newer, *([pending] if pending else [])]:
+            start = since + (part.covers_from - since) // step * step
+            if rows and rows[-1].start == start:
+                rows[-1] = combine([rows[-1], part])
+                rows[-1].start = start
+            else:
+                rows.append(combine([part]))
+                rows[-1].start = start
+        return rows
 
     def _endpoint_statuses(self, collection: Collection) -> dict[str, list[EndpointStatus]]:
         from aiops_tui.sources.scrape import State

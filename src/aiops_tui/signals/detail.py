@@ -90,8 +90,10 @@ class ScenarioDetail(Model):
 
 
 def chart_step(window_s: float) -> float:
-    """Whole minutes, at most ``CHART_POINTS`` steps across the window."""
-    return max(60.0, math.ceil(window_s / CHART_POINTS / 60) * 60)
+    """At most ``CHART_POINTS`` steps across the window: whole minutes, or whole hours from a
+    day up (those windows read the hourly rollups)."""
+    unit = 3600.0 if window_s >= DAY else 60.0
+    return max(unit, math.ceil(window_s / CHART_POINTS / unit) * unit)
 
 
 def cost(tokens_in: float, tokens_out: float, pricing: Pricing) -> float:

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 
-from aiops_tui.signals.quantile import histogram_quantile
+from aiops_tui.signals.quantile import histogram_quantiles
 from aiops_tui.signals.rates import increase
 from aiops_tui.store.points import SeriesPoints
 
@@ -60,7 +60,7 @@ def window_quantiles(buckets: Sequence[SeriesPoints], qs: Sequence[float], start
         return nan, "the histogram has no +Inf bucket"
     if max(deltas.values()) <= 0:
         return nan, "no requests in the window"
-    values = [histogram_quantile(q, deltas.items()) for q in qs]
+    values = histogram_quantiles(qs, deltas.items())
     return values, "" if not any(math.isnan(v) for v in values) else "too few buckets"
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aiops_tui.signals.histograms import window_quantiles
-from aiops_tui.signals.quantile import histogram_quantile
+from aiops_tui.signals.quantile import histogram_quantiles
 from aiops_tui.signals.rates import increase
 from aiops_tui.signals.units import span
 from aiops_tui.store.minutes import MinuteRow
@@ -115,7 +115,7 @@ def from_rollup(row: MinuteRow | None, window: Window) -> Figures:
             if h.total <= 0:
                 reason = "no requests in the window"
             else:
-                values = [histogram_quantile(q, h.pairs()) for q in qs]
+                values = histogram_quantiles(qs, h.pairs())
                 if h.left_out:
                     fig.missing[f"{short}_left_out"] = (
                         f"{h.left_out:.0f} requests in another bucket layout left out")

@@ -11,8 +11,9 @@ import contextlib
 import json
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -20,10 +21,12 @@ from aiops_tui.sources.collector import Collection
 from aiops_tui.store.minutes import (
     COUNTERS,
     GAUGES,
+    HISTOGRAMS,
+    HOUR,
     Histogram,
     MinuteRollup,
     MinuteRow,
-    merge_histograms,
+    combine,
 )
 from aiops_tui.store.points import (
     EvalRow,
@@ -34,6 +37,10 @@ from aiops_tui.store.points import (
 )
 from aiops_tui.store.recent import RecentWindow
 from aiops_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+T = TypeVar("T")
+MINUTES_KEPT_S = 2 * 86400.0
+STEPS_KEPT = 20_000  # history steps kept in memory (see ``Store.history``), a few MB
 
 
 class StoreLocked(Exception):
@@ -88,6 +95,15 @@ class Store:
         self._manifests = {m.scenario: m for m in self._query_latest_manifests()}
         self.recent: RecentWindow | None = None
         self.rollup = MinuteRollup()
+        self._rolled_until: float | None = None
+        # The end of the newest minute known closed: a stored one may be a partial minute a
+        # previous process flushed when it stopped, which this one may add to.
+        self._minutes_until: float | None = con.sql(
+            "SELECT max(start) FROM minutes").fetchall()[0][0]
+        self._steps_read: dict[tuple[str, str, float, float], MinuteRow] = {}
+        self._ledger_read: dict[str, tuple[object, list[VersionSpan]]] = {}
+        self._documents_written = 0  # eval runs and index builds: reads of them are kept
+        self._documents_read: dict[tuple[str, str], tuple[int, list]] = {}
 
     def close(self) -> None:
         """Write the minutes still open (a restart must lose no increase), then let go."""
@@ -180,6 +196,8 @@ class Store:
             for key in fresh_keys:  # ids handed out in the failed batch are re-made next time
                 del self._series[key]
             raise
+        if evals or manifests:
+            self._documents_written += 1
         for e in evals:
             if e.finished_at > self._eval_horizon(e.scenario, e.suite):
                 self._evals[(e.scenario, e.suite)] = e
@@ -199,21 +217,51 @@ class Store:
         newest = self._evals.get((scenario, suite))
         return newest.finished_at if newest else float("-inf")
 
-    def write_minutes(self, rows: Sequence[MinuteRow]) -> None:
-        """Closed scenario-minutes (see ``store.minutes``), in one transaction."""
+    def write_minutes(self, rows: Sequence[MinuteRow], table: str = "minutes") -> None:
+        """Closed scenario-minutes (see ``store.minutes``), or hours, in one transaction."""
         out = []
         for r in rows:
-            hists = [r.histograms.get(m) for m in ("e2e_latency_seconds_bucket",
-                                                     "ttft_seconds_bucket")]
+            hists = [r.histograms.get(m) for m in HISTOGRAMS]
             out.append((
                 r.start, r.scenario, *(r.counters.get(c) for c in COUNTERS),
                 *(x for h in hists for x in ((list(h.bounds), h.counts, h.left_out) if h
                                              else (None, None, None))),
                 *(r.gauges.get(g) for g in GAUGES), r.health,
                 *(r.versions.get(k) for k in ("model", "prompt", "index")),
+                *((r.minutes, r.critical) if table == "hours" else ()),
             ))
         with self._transaction():
-            self._append("minutes", out)
+            self._append(table, out)
+        if table == "minutes" and rows:
+            self._minutes_until = max(self._minutes_until or 0.0,
+                                      max(r.start for r in rows) + 60)
+
+    def roll_up_hours(self, now: float) -> int:
+        """Sum every whole hour before ``now``'s that ``hours`` lacks; returns rows written.
+
+        Hours are what windows of a day or more read: 168 rows a scenario for a week instead
+        of 10,080. An hour is rolled once its last minute is closed.
+        """
+        done = self.rolled_until()
+        until = now - now % HOUR
+        if done is None:
+            first = self.con.sql("SELECT min(start) FROM minutes").fetchall()[0][0]
+            if first is None:
+                return 0
+            done = first - first % HOUR
+        if done >= until:
+            return 0
+        rows = self.history(None, done, until, HOUR)
+        self.write_minutes(rows, "hours")
+        self._rolled_until = until
+        return len(rows)
+
+    def rolled_until(self) -> float | None:
+        """The end of the newest hour in ``hours``: minutes from here on are not in it."""
+        if self._rolled_until is None:
+            newest = self.con.sql("SELECT max(start) FROM hours").fetchall()[0][0]
+            self._rolled_until = None if newest is None else newest + HOUR
+        return self._rolled_until
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -236,8 +284,9 @@ class Store:
                         now: float | None = None) -> int:
         """Delete what is older than the retention; returns raw samples deleted.
 
-        Raw samples and endpoint states go after ``raw_seconds`` (default: the same); the
-        minute rollups, eval runs and manifests after ``keep_seconds``. The newest eval run of
+        Raw samples and endpoint states go after ``raw_seconds`` (default: the same); hourly
+        rollups, eval runs and manifests after ``keep_seconds``; minute rollups after two days
+        at most. The newest eval run of
         each suite and the newest manifest of each index are kept whatever their age: an index
         last built ten days ago must still show as ten days old.
         """
@@ -248,7 +297,10 @@ class Store:
             deleted = self.con.execute("DELETE FROM samples WHERE ts < ?",
                                        [raw_cutoff]).fetchall()
             self.con.execute("DELETE FROM endpoint_states WHERE ts < ?", [raw_cutoff])
-            self.con.execute("DELETE FROM minutes WHERE start < ?", [cutoff])
+            # Minutes serve windows under a day and the hour not yet rolled; hours the rest.
+            self.con.execute("DELETE FROM minutes WHERE start < ?",
+                             [max(cutoff, now - MINUTES_KEPT_S)])
+            self.con.execute("DELETE FROM hours WHERE start < ?", [cutoff])
             self.con.execute(
                 """DELETE FROM eval_runs WHERE finished_at < ? AND (scenario, suite, finished_at)
                    NOT IN (SELECT scenario, suite, max(finished_at) FROM eval_runs GROUP BY ALL)""",
@@ -257,6 +309,8 @@ class Store:
                 """DELETE FROM index_manifests WHERE built_at < ? AND (scenario, built_at)
                    NOT IN (SELECT scenario, max(built_at) FROM index_manifests GROUP BY ALL)""",
                 [cutoff])
+        self._steps_read.clear()
+        self._documents_written += 1
         return int(deleted[0][0]) if deleted else 0
 
     # -- reads -------------------------------------------------------------------------------
@@ -274,97 +328,125 @@ class Store:
         ).fetchall()
         return [SeriesPoints(sc, ep, m, json.loads(lab), ts, vs) for sc, ep, m, lab, ts, vs in rows]
 
-    def history(self, scenario: str, since: float, until: float, step: float
-                ) -> list[MinuteRow]:
-        """The scenario's minutes in ``[since, until)``, summed into ``step``-long rows.
+    def history(self, scenario: str | None, since: float, until: float, step: float,
+                table: str = "minutes") -> list[MinuteRow]:
+        """A scenario's (or, with None, every scenario's) rows of ``table`` in
+        ``[since, until)``, combined into ``step``-long rows (see ``minutes.combine``);
+        ``MinuteRow.start`` is each step's start.
 
-        Counters add up, gauges average, health is the worst seen, versions the newest;
-        histograms add up per bucket layout, the layout with most requests kept per step.
-        ``MinuteRow.start`` is each step's start. Aggregated in DuckDB: a 7-day window is
-        10,080 minutes, which as Python lists would cost more than the whole refresh budget.
+        Rows are few by design (a day or more reads ``hours``), so they are summed in Python:
+        one plain scan costs a millisecond or two, where DuckDB spends several setting up the
+        two dozen aggregates per query. A step whose rows are all written never changes, so
+        a scenario's steps are kept and only the newest ones are read again.
         """
-        params = {"scenario": scenario, "since": since, "until": until, "step": step}
-        steps = "floor((start - $since) / $step) * $step + $since"
-        where = "scenario = $scenario AND start >= $since AND start < $until"
+        if table not in ("minutes", "hours"):
+            raise ValueError(table)
+        closed = (self.rolled_until() if table == "hours" else self._minutes_until) or since
+        kept: list[MinuteRow] = []
+        if scenario is not None:
+            while since + step <= min(closed, until):
+                row = self._steps_read.get((table, scenario, step, since))
+                if row is None:
+                    break
+                kept.append(row)
+                since += step
+        if since >= until:
+            return kept
+        params: dict[str, object] = {"since": since, "until": until}
+        where = "start >= $since AND start < $until"
+        if scenario is not None:
+            where += " AND scenario = $scenario"
+            params["scenario"] = scenario
+        counts = "minutes, critical_minutes" if table == "hours" else "1, 0"
         rows = self.con.execute(
-            f"""
-            SELECT {steps} AS step_at, count(DISTINCT start), min(start),
-                   {", ".join(f"sum({c})" for c in COUNTERS)},
-                   {", ".join(f"avg({g})" for g in GAUGES)},
-                   ['ok', 'unknown', 'warn', 'crit'][max(CASE health WHEN 'ok' THEN 1
-                       WHEN 'warn' THEN 3 WHEN 'crit' THEN 4 ELSE 2 END)],
-                   arg_max(model, start), arg_max(prompt, start), arg_max(index_version, start)
-            FROM minutes WHERE {where} GROUP BY step_at ORDER BY step_at
-            """, params).fetchall()
-        out = {}
-        for at, minutes, first, *rest in rows:
-            counters = dict(zip(COUNTERS, rest[:len(COUNTERS)], strict=True))
-            rest = rest[len(COUNTERS):]
+            f"""SELECT start, scenario, {", ".join(COUNTERS)}, e2e_bounds, e2e_counts,
+                       e2e_left_out, ttft_bounds, ttft_counts, ttft_left_out, {", ".join(GAUGES)},
+                       health, model, prompt, index_version, {counts}
+                FROM {table} WHERE {where} ORDER BY start""", params).fetchall()
+        groups: dict[tuple[str, float], list[MinuteRow]] = {}
+        n = len(COUNTERS)
+        for start, name, *rest in rows:
+            counters = {c: v for c, v in zip(COUNTERS, rest[:n], strict=True) if v is not None}
+            hist = {}
+            for metric, (bounds, values, left) in zip(HISTOGRAMS, (rest[n:n + 3],
+                                                                    rest[n + 3:n + 6]),
+                                                      strict=True):
+                if values is not None:
+                    hist[metric] = Histogram(tuple(bounds), values, left or 0.0)
+            rest = rest[n + 6:]
             gauges = dict(zip(GAUGES, rest[:len(GAUGES)], strict=True))
-            health, model, prompt, index = rest[len(GAUGES):]
-            out[at] = MinuteRow(start=at, scenario=scenario, counters=counters, gauges=gauges,
-                                health=health, versions={"model": model, "prompt": prompt,
-                                                         "index": index},
-                                minutes=minutes, first=first)
-        for metric, column in (("e2e_latency_seconds_bucket", "e2e"),
-                               ("ttft_seconds_bucket", "ttft")):
-            parts = self.con.execute(
-                f"""
-                WITH cells AS (
-                    SELECT {steps} AS step_at, {column}_bounds AS bounds,
-                           generate_subscripts({column}_counts, 1) AS i,
-                           unnest({column}_counts) AS c, 0.0 AS left_out
-                    FROM minutes WHERE {where} AND {column}_counts IS NOT NULL
-                ), summed AS (SELECT step_at, bounds, i, sum(c) AS c FROM cells GROUP BY ALL)
-                SELECT s.step_at, s.bounds, list(s.c ORDER BY s.i), any_value(l.left_out)
-                FROM summed s JOIN (
-                    SELECT {steps} AS step_at, sum({column}_left_out) AS left_out
-                    FROM minutes WHERE {where} GROUP BY step_at) l ON l.step_at = s.step_at
-                GROUP BY s.step_at, s.bounds
-                """, params).fetchall()
-            grouped: dict[float, list[Histogram]] = {}
-            left: dict[float, float] = {}
-            for at, bounds, counts, left_out in parts:
-                grouped.setdefault(at, []).append(Histogram(tuple(bounds), counts))
-                left[at] = left_out or 0.0
-            for at, hists in grouped.items():
-                merged = merge_histograms(hists)
-                if merged is not None and at in out:
-                    merged.left_out += left[at]
-                    out[at].histograms[metric] = merged
-        return list(out.values())
+            health, model, prompt, index, minutes, critical = rest[len(GAUGES):]
+            row = MinuteRow(start=start, scenario=name, counters=counters, histograms=hist,
+                            gauges=gauges, health=health, versions={
+                                "model": model, "prompt": prompt, "index": index},
+                            minutes=minutes, critical=critical)
+            key = (name, since + (start - since) // step * step)
+            groups.setdefault(key, []).append(row)
+        if len(self._steps_read) > STEPS_KEPT:
+            self._steps_read.clear()
+        out = kept
+        for (name, at), group in groups.items():
+            merged = combine(group)
+            assert merged is not None
+            merged.start = at
+            out.append(merged)
+            if at + step <= closed:
+                self._steps_read[(table, name, step, at)] = merged
+        return list(out)
 
     def versions_ledger(self, scenario: str) -> list[VersionSpan]:
-        """Every model, prompt and index version the scenario ran, from its minutes."""
+        """Every model, prompt and index version the scenario ran: from the hours rolled up
+        (each hour counted for the version live at its end) and the minutes since. It
+        changes once a minute at most, so it is kept until then."""
+        rolled = self.rolled_until() or float("-inf")
+        key = (scenario, rolled, self._minutes_until)
+        if self._ledger_read.get(scenario, (None, []))[0] == key:
+            return self._ledger_read[scenario][1]
         rows = self.con.execute(
             """
             WITH live AS (
-                SELECT start, health, 'model' AS kind, model AS version FROM minutes
-                    WHERE scenario = $s
-                UNION ALL SELECT start, health, 'prompt', prompt FROM minutes WHERE scenario = $s
-                UNION ALL SELECT start, health, 'index', index_version FROM minutes
-                    WHERE scenario = $s
+                SELECT start, start + 3600 AS stop, minutes AS n, critical_minutes AS c,
+                       model, prompt, index_version FROM hours WHERE scenario = $s
+                UNION ALL
+                SELECT start, start + 60, 1, CASE health WHEN 'crit' THEN 1 ELSE 0 END,
+                       model, prompt, index_version FROM minutes
+                WHERE scenario = $s AND start >= $rolled
+            ), kinds AS (
+                SELECT start, stop, n, c, 'model' AS kind, model AS version FROM live
+                UNION ALL SELECT start, stop, n, c, 'prompt', prompt FROM live
+                UNION ALL SELECT start, stop, n, c, 'index', index_version FROM live
             )
-            SELECT kind, version, min(start), max(start) + 60, count(DISTINCT start),
-                   count(DISTINCT start) FILTER (WHERE health = 'crit')
-            FROM live WHERE version IS NOT NULL GROUP BY kind, version ORDER BY kind, min(start)
-            """, {"s": scenario}).fetchall()
-        return [VersionSpan(*row) for row in rows]
+            SELECT kind, version, min(start), max(stop), sum(n)::INTEGER, sum(c)::INTEGER
+            FROM kinds WHERE version IS NOT NULL GROUP BY kind, version ORDER BY kind, min(start)
+            """, {"s": scenario, "rolled": rolled}).fetchall()
+        spans = [VersionSpan(*row) for row in rows]
+        self._ledger_read[scenario] = (key, spans)
+        return spans
 
     def eval_history(self, scenario: str, since: float) -> list[EvalRow]:
-        rows = self.con.execute(
-            """SELECT scenario, suite, passed, total, model, prompt, index_version, finished_at
-               FROM eval_runs WHERE scenario = ? AND finished_at >= ? ORDER BY finished_at""",
-            [scenario, since]).fetchall()
-        return [EvalRow(*row) for row in rows]
+        """The scenario's eval runs finished since ``since`` (at most a week back), oldest
+        first."""
+        runs = self._documents(scenario, "evals", lambda: [EvalRow(*row) for row in (
+            self.con.execute(
+                """SELECT scenario, suite, passed, total, model, prompt, index_version,
+                          finished_at FROM eval_runs WHERE scenario = ? ORDER BY finished_at""",
+                [scenario]).fetchall())])
+        return [r for r in runs if r.finished_at >= since]
 
     def manifest_history(self, scenario: str, limit: int = 10) -> list[ManifestRow]:
         """The scenario's index builds, newest first."""
-        rows = self.con.execute(
-            """SELECT scenario, index_name, version, built_at, source_watermark, documents
-               FROM index_manifests WHERE scenario = ? ORDER BY built_at DESC LIMIT ?""",
-            [scenario, limit]).fetchall()
-        return [ManifestRow(*row) for row in rows]
+        return self._documents(scenario, "builds", lambda: [ManifestRow(*row) for row in (
+            self.con.execute(
+                """SELECT scenario, index_name, version, built_at, source_watermark, documents
+                   FROM index_manifests WHERE scenario = ? ORDER BY built_at DESC LIMIT ?""",
+                [scenario, limit]).fetchall())])
+
+    def _documents(self, scenario: str, kind: str, read: Callable[[], list[T]]) -> list[T]:
+        """Eval runs and index builds change only when a feed brings a new one: kept till then."""
+        found = self._documents_read.get((scenario, kind))
+        if found is None or found[0] != self._documents_written:
+            found = self._documents_read[(scenario, kind)] = (self._documents_written, read())
+        return found[1]
 
     def latest_evals(self) -> list[EvalRow]:
         """The newest run of each (scenario, suite), from memory."""
@@ -397,6 +479,6 @@ class Store:
 
     def count(self, table: str) -> int:
         if table not in {"samples", "series", "endpoint_states", "eval_runs", "index_manifests",
-                         "minutes"}:
+                         "minutes", "hours"}:
             raise ValueError(table)
         return int(self.con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0])

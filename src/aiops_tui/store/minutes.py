@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from aiops_tui.store.points import Labels, SeriesKey, SeriesPoints
 
 MINUTE = 60.0
+HOUR = 3600.0
 COUNTERS = (
     "prompt_tokens_total",
     "generation_tokens_total",
@@ -69,6 +70,11 @@ class MinuteRow:
     versions: dict[str, str | None] = field(default_factory=dict)
     minutes: int = 1  # how many minutes the row sums (history steps hold several)
     first: float | None = None  # the first minute it holds, where a step starts before it
+    critical: int = 0  # how many of them the scenario was critical; see ``__post_init__``
+
+    def __post_init__(self) -> None:
+        if self.minutes == 1 and self.health == "crit":
+            self.critical = 1
 
     @property
     def covers_from(self) -> float:
@@ -216,14 +222,19 @@ _WORST = ("ok", "unknown", "warn", "crit")
 
 
 def combine(rows: Sequence[MinuteRow]) -> MinuteRow | None:
-    """Several rows as one, starting at the first: a history step plus the pending minute."""
+    """Several rows as one, starting at the first: counters and histograms add up (the layout
+    with most requests kept), gauges average, health is the worst, versions the newest."""
     if not rows:
         return None
     counters: dict[str, float] = defaultdict(float)
+    gauges: dict[str, list[float]] = defaultdict(list)
     for r in rows:
         for name, value in r.counters.items():
             if value is not None:  # None: no such counter (see the schema)
                 counters[name] += value
+        for name, value in r.gauges.items():
+            if value is not None:
+                gauges[name].append(value)
     histograms = {}
     for metric in HISTOGRAMS:
         merged = merge_histograms(r.histograms[metric] for r in rows if metric in r.histograms)
@@ -231,10 +242,12 @@ def combine(rows: Sequence[MinuteRow]) -> MinuteRow | None:
             histograms[metric] = merged
     newest = max(rows, key=lambda r: r.start)
     return MinuteRow(start=min(r.start for r in rows), scenario=rows[0].scenario,
-                     counters=dict(counters), histograms=histograms, gauges=newest.gauges,
+                     counters=dict(counters), histograms=histograms,
+                     gauges={g: sum(v) / len(v) for g, v in gauges.items()},
                      health=max((r.health for r in rows), key=_rank), versions=newest.versions,
                      minutes=sum(r.minutes for r in rows),
-                     first=min(r.covers_from for r in rows))
+                     first=min(r.covers_from for r in rows),
+                     critical=sum(r.critical for r in rows))
 
 
 def _rank(health: str) -> int:

@@ -53,7 +53,8 @@ MIGRATIONS: list[str] = [
     """,
     # 2: one row per scenario-minute (see store.minutes), which replaces the per-cycle JSON
     #    rollups: long windows, charts and the versions ledger read it instead of raw samples.
-    #    A counter column is NULL where the scenario's engines have no such counter.
+    #    A counter column is NULL where the scenario's engines have no such counter. ``hours``
+    #    holds the same per scenario-hour, for windows of a day and more.
     """
     DROP TABLE scenario_status;
     CREATE TABLE minutes (
@@ -85,6 +86,38 @@ MIGRATIONS: list[str] = [
         model VARCHAR,
         prompt VARCHAR,
         index_version VARCHAR
+    );
+    CREATE TABLE hours (
+        start DOUBLE NOT NULL,
+        scenario VARCHAR NOT NULL,
+        prompt_tokens_total DOUBLE,
+        generation_tokens_total DOUBLE,
+        requests_ok_total DOUBLE,
+        requests_failed_total DOUBLE,
+        request_duration_seconds_total DOUBLE,
+        prefix_cache_queries_total DOUBLE,
+        prefix_cache_hits_total DOUBLE,
+        e2e_bounds DOUBLE[],
+        e2e_counts DOUBLE[],
+        e2e_left_out DOUBLE,
+        ttft_bounds DOUBLE[],
+        ttft_counts DOUBLE[],
+        ttft_left_out DOUBLE,
+        gpu_util DOUBLE,
+        gpu_memory DOUBLE,
+        kv_use DOUBLE,
+        running DOUBLE,
+        waiting DOUBLE,
+        gpu_power_w DOUBLE,
+        gpu_temp_c DOUBLE,
+        eval_pass_rate DOUBLE,
+        index_age_s DOUBLE,
+        health VARCHAR NOT NULL,
+        model VARCHAR,
+        prompt VARCHAR,
+        index_version VARCHAR,
+        minutes INTEGER NOT NULL,
+        critical_minutes INTEGER NOT NULL
     );
     """,
 ]
