@@ -27,7 +27,7 @@ from bench.harness import ROOT
 
 OUT = Path(__file__).resolve().parent / "out"
 DEMO_CONFIG = ROOT / "config" / "demo.yaml"
-GENERATOR_VERSION = 5  # bump when the generated data changes shape
+GENERATOR_VERSION = 6  # bump when the generated data changes shape
 META_KEY = "bench_week_store"
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z: fixed, so a store is the same whenever it is made
 DAY = 86_400.0
@@ -267,6 +267,14 @@ def generate(path: Path, config: Config, days: float, raw_days: float, interval:
     for k0 in range(0, minutes, 1440):
         con.execute(insert_minutes_sql(), [k0, min(minutes, k0 + 1440)])
     hours = store.roll_up_hours(T0 + days * DAY)
+    con.execute("""
+        INSERT INTO versions
+        SELECT scenario, kind, version, min(start), max(start), count(*), 0 FROM (
+            SELECT scenario, start, 'model' AS kind, model AS version FROM minutes
+            UNION ALL SELECT scenario, start, 'prompt', prompt FROM minutes
+            UNION ALL SELECT scenario, start, 'index', index_version FROM minutes)
+        WHERE version IS NOT NULL GROUP BY ALL
+    """)
     # Then what the console's retention would have deleted by now, before the raw samples, so
     # they reuse the freed blocks and the file is the size a week-old console's would be.
     store.apply_retention(days * DAY, raw_days * DAY, now=T0 + days * DAY)

@@ -25,6 +25,7 @@ CONFIG = HERE.parent / "config" / "demo.yaml"
 AFTERNOON = datetime(2026, 11, 19, 14, 0, tzinfo=UTC).timestamp()
 PREFILL_S = 3600
 PREFILL_STEP_S = 10.0
+SWAP_AT_S = 2400.0
 
 
 class Clock:
@@ -41,14 +42,17 @@ class Clock:
         self.offset = self.now - time.time()
 
 
-async def capture(app: AiopsApp, size: tuple[int, int], shots: dict[str, tuple[str, ...]]
-                  ) -> None:
-    """Each shot: a name and the keys that lead to it from the fleet view."""
+async def capture(app: AiopsApp, size: tuple[int, int],
+                  shots: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+    """Each shot: a name, the scenario to open (or none: the fleet view) and keys to press."""
     async with app.run_test(size=size) as pilot:
         while app.snapshot is None:
             await pilot.pause(0.05)
         await pilot.pause(0.2)
-        for name, keys in shots.items():
+        for name, (scenario, keys) in shots.items():
+            if scenario:
+                app.open_scenario(scenario)
+                await pilot.pause(0.3)
             await pilot.press(*keys)
             await pilot.pause(1.0)  # the scenario view reads the store in a thread
             app.save_screenshot(f"{name}.svg", str(HERE))
@@ -66,21 +70,23 @@ async def main() -> None:
     store = Path(tempfile.mkdtemp(prefix="aiops-shots-")) / "demo.duckdb"
     try:
         runtime = Runtime(live, store, clock=clock)
-        for _ in range(int(PREFILL_S / PREFILL_STEP_S)):
+        for step in range(int(PREFILL_S / PREFILL_STEP_S)):
+            if step * PREFILL_STEP_S == SWAP_AT_S:  # a silent model update, as providers do
+                fleet.inject("support-chat", "vllm-a", "model-swap")
             await runtime.cycle()
             clock.now += PREFILL_STEP_S
         clock.go_live()
-        # The fleet view sorts worst first: doc-search (endpoint down) is the top row.
         await capture(AiopsApp(runtime, label="demo fleet"), (120, 40), {
-            "fleet-view": (),
-            "scenario-view": ("j", "enter"),
-            "scenario-view-1h": ("j", "enter", "2"),
-            "describe": ("j", "enter", "d"),
+            "fleet-view": ("", ()),
+            "scenario-view": ("support-chat", ()),
+            "scenario-view-1h": ("code-review", ("2",)),
+            "describe": ("support-chat", ("d",)),
+            "scenario-history": ("support-chat", ("pagedown", "pagedown", *"kkkkkk")),
         })
         runtime = Runtime(live, store, clock=clock)
         await capture(AiopsApp(runtime, label="demo fleet"), (80, 24), {
-            "fleet-view-80x24": (),
-            "scenario-view-80x24": ("enter",),
+            "fleet-view-80x24": ("", ()),
+            "scenario-view-80x24": ("doc-search", ()),
         })
     finally:
         fleet.stop()

@@ -89,3 +89,66 @@ async def test_a_long_window_reads_rollups_and_matches_raw_quantiles(demo_config
                                                "citation-grounding"}
     assert detail.builds and detail.builds[0].documents_change is None
     assert doc_search is not None and doc_search.status.kv_use is None  # TGI has no KV gauge
+
+
+async def test_a_silent_model_update_is_flagged_and_the_one_before_is_last_known_good(
+        demo_config, tmp_path: Path) -> None:
+    clock = SteppedClock()
+    fleet = DemoFleet(relaxed(demo_config), seed=6, clock=clock)
+    config = fleet.start(ephemeral=True)
+    runtime = Runtime(config, tmp_path / "store.duckdb", clock=clock)
+    try:
+        await cycles(runtime, clock, n=35, step=60)  # 35 healthy minutes, from hh:06:40
+        fleet.inject("support-chat", "vllm-a", "model-swap")
+        # Past the hour, so the hour holding the swap is rolled up: the ledger stays exact.
+        snapshot = await cycles(runtime, clock, n=20, step=60)
+        assert runtime.store is not None and runtime.store.count("hours") > 0
+        detail = runtime.detail("support-chat", 3600)
+        await runtime.aclose()
+    finally:
+        fleet.stop()
+    chat = next(s for s in snapshot.scenarios if s.id == "support-chat")
+    configured = "meta-llama/Llama-3.1-8B-Instruct"
+    assert chat.versions.served_model == f"{configured}-rev2"
+    assert any("served model" in p for p in chat.problems)
+    assert detail is not None
+    models = {v.version: v for v in detail.versions if v.kind == "model"}
+    assert models[configured].known_good and not models[configured].live
+    assert models[configured].minutes == 35
+    assert models[f"{configured}-rev2"].live and not models[f"{configured}-rev2"].known_good
+    assert models[f"{configured}-rev2"].minutes == 19  # the minute being filled: not yet
+    assert detail.last_known_good["model"] == configured
+    # Latency stays measurable across the swap: the new build's series start fresh.
+    assert detail.status.p95_s is not None and chat.p95_s is not None
+
+
+async def test_the_clock_stepping_back_loses_and_doubles_nothing(demo_config,
+                                                                 tmp_path: Path) -> None:
+    """An NTP step backwards between scrapes: the earlier stamps are kept out of the
+    in-memory window (its rates need time to move forward), signals stay defined, and the
+    rollups still add up to the counters' real increase."""
+    clock = SteppedClock()
+    fleet = DemoFleet(relaxed(demo_config), seed=8, clock=clock)
+    config = fleet.start(ephemeral=True)
+    store = tmp_path / "store.duckdb"
+    runtime = Runtime(config, store, clock=clock)
+    try:
+        await cycles(runtime, clock, n=6, step=15)
+        clock.now -= 50  # the wall clock steps back past two earlier scrapes
+        after = await cycles(runtime, clock, n=6, step=15)
+        assert runtime.store is not None and runtime.store.recent is not None
+        for series in runtime.store.recent:
+            assert all(a < b for a, b in zip(series.ts, series.ts[1:], strict=False))
+        rows = runtime.store.history("support-chat", 0, clock.now + 60, 1e12)
+        pending = runtime.store.rollup.pending("support-chat", clock.now - 15)
+        await runtime.aclose()
+    finally:
+        fleet.stop()
+    for status in after.scenarios:
+        assert status.p95_s is not None and math.isfinite(status.p95_s), status.id
+        assert status.error_rate is not None
+    rolled = sum(r.counters["prompt_tokens_total"] for r in rows)
+    if pending is not None:
+        rolled += pending.counters.get("prompt_tokens_total", 0.0)
+    truth = raw_increase(store, "support-chat", "prompt_tokens_total")
+    assert math.isclose(rolled, truth, rel_tol=1e-12)

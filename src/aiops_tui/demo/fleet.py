@@ -21,7 +21,7 @@ from aiops_tui.config.models import Config, Endpoint, Scenario
 from aiops_tui.demo import pages
 from aiops_tui.demo.sim import ScenarioSim
 
-FAULTS = ("timeout", "http-500", "garbage", "huge", "drip", "refuse-health")
+FAULTS = ("timeout", "http-500", "garbage", "huge", "drip", "refuse-health", "model-swap")
 STREAMED = ("huge", "drip")
 HANG_S = 60.0  # faults that answer /metrics with a body of unannounced length
 IDENTITY = b'{"service": "aiops-tui demo fleet"}'
@@ -111,6 +111,8 @@ class DemoFleet:
         sim.advance(self.clock())
         model = scenario.versions.model
         fault = self.faults.get((scenario.id, endpoint.name))
+        if fault == "model-swap":  # a silent provider update: another build behind the route
+            model = f"{model}-rev2"
         if fault == "http-500":
             return 500, "text/plain", b"Internal Server Error"
         if fault == "refuse-health" and path in ("/health", "/v2/health/ready"):

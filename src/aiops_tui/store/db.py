@@ -101,7 +101,6 @@ class Store:
         self._minutes_until: float | None = con.sql(
             "SELECT max(start) FROM minutes").fetchall()[0][0]
         self._steps_read: dict[tuple[str, str, float, float], MinuteRow] = {}
-        self._ledger_read: dict[str, tuple[object, list[VersionSpan]]] = {}
         self._documents_written = 0  # eval runs and index builds: reads of them are kept
         self._documents_read: dict[tuple[str, str], tuple[int, list]] = {}
 
@@ -230,8 +229,23 @@ class Store:
                 *(r.versions.get(k) for k in ("model", "prompt", "index")),
                 *((r.minutes, r.critical) if table == "hours" else ()),
             ))
+        live = [(r.scenario, kind, r.versions[kind], r.start, r.critical)
+                for r in rows for kind in ("model", "prompt", "index")
+                if table == "minutes" and r.versions.get(kind)]
         with self._transaction():
             self._append(table, out)
+            if live:
+                self.con.execute(
+                    """
+                    INSERT INTO versions
+                    SELECT unnest($s), unnest($k), unnest($v), unnest($t), unnest($t), 1,
+                           unnest($c)
+                    ON CONFLICT (scenario, kind, version) DO UPDATE SET
+                        first_seen = least(first_seen, excluded.first_seen),
+                        last_seen = greatest(last_seen, excluded.last_seen),
+                        minutes = minutes + 1,
+                        critical_minutes = critical_minutes + excluded.critical_minutes
+                    """, dict(zip("skvtc", map(list, zip(*live, strict=True)), strict=True)))
         if table == "minutes" and rows:
             self._minutes_until = max(self._minutes_until or 0.0,
                                       max(r.start for r in rows) + 60)
@@ -395,33 +409,13 @@ class Store:
         return list(out)
 
     def versions_ledger(self, scenario: str) -> list[VersionSpan]:
-        """Every model, prompt and index version the scenario ran: from the hours rolled up
-        (each hour counted for the version live at its end) and the minutes since. It
-        changes once a minute at most, so it is kept until then."""
-        rolled = self.rolled_until() or float("-inf")
-        key = (scenario, rolled, self._minutes_until)
-        if self._ledger_read.get(scenario, (None, []))[0] == key:
-            return self._ledger_read[scenario][1]
+        """Every model, prompt and index version the scenario ran, with the minutes it was
+        live and how many of them the scenario was critical."""
         rows = self.con.execute(
-            """
-            WITH live AS (
-                SELECT start, start + 3600 AS stop, minutes AS n, critical_minutes AS c,
-                       model, prompt, index_version FROM hours WHERE scenario = $s
-                UNION ALL
-                SELECT start, start + 60, 1, CASE health WHEN 'crit' THEN 1 ELSE 0 END,
-                       model, prompt, index_version FROM minutes
-                WHERE scenario = $s AND start >= $rolled
-            ), kinds AS (
-                SELECT start, stop, n, c, 'model' AS kind, model AS version FROM live
-                UNION ALL SELECT start, stop, n, c, 'prompt', prompt FROM live
-                UNION ALL SELECT start, stop, n, c, 'index', index_version FROM live
-            )
-            SELECT kind, version, min(start), max(stop), sum(n)::INTEGER, sum(c)::INTEGER
-            FROM kinds WHERE version IS NOT NULL GROUP BY kind, version ORDER BY kind, min(start)
-            """, {"s": scenario, "rolled": rolled}).fetchall()
-        spans = [VersionSpan(*row) for row in rows]
-        self._ledger_read[scenario] = (key, spans)
-        return spans
+            """SELECT kind, version, first_seen, last_seen + 60, minutes, critical_minutes
+               FROM versions WHERE scenario = ? ORDER BY kind, first_seen""",
+            [scenario]).fetchall()
+        return [VersionSpan(*row) for row in rows]
 
     def eval_history(self, scenario: str, since: float) -> list[EvalRow]:
         """The scenario's eval runs finished since ``since`` (at most a week back), oldest

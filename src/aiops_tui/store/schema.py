@@ -54,7 +54,8 @@ MIGRATIONS: list[str] = [
     # 2: one row per scenario-minute (see store.minutes), which replaces the per-cycle JSON
     #    rollups: long windows, charts and the versions ledger read it instead of raw samples.
     #    A counter column is NULL where the scenario's engines have no such counter. ``hours``
-    #    holds the same per scenario-hour, for windows of a day and more.
+    #    holds the same per scenario-hour, for windows of a day and more; ``versions`` every
+    #    model, prompt and index version each scenario ran, minute by minute.
     """
     DROP TABLE scenario_status;
     CREATE TABLE minutes (
@@ -118,6 +119,16 @@ MIGRATIONS: list[str] = [
         index_version VARCHAR,
         minutes INTEGER NOT NULL,
         critical_minutes INTEGER NOT NULL
+    );
+    CREATE TABLE versions (
+        scenario VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        version VARCHAR NOT NULL,
+        first_seen DOUBLE NOT NULL,
+        last_seen DOUBLE NOT NULL,
+        minutes INTEGER NOT NULL,
+        critical_minutes INTEGER NOT NULL,
+        PRIMARY KEY (scenario, kind, version)
     );
     """,
 ]
