@@ -27,7 +27,7 @@ from bench.harness import ROOT
 
 OUT = Path(__file__).resolve().parent / "out"
 DEMO_CONFIG = ROOT / "config" / "demo.yaml"
-GENERATOR_VERSION = 6  # bump when the generated data changes shape
+GENERATOR_VERSION = 7  # bump when the generated data changes shape
 META_KEY = "bench_week_store"
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z: fixed, so a store is the same whenever it is made
 DAY = 86_400.0

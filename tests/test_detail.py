@@ -43,9 +43,12 @@ def test_spend_projects_the_day_and_averages_only_full_days() -> None:
     assert s.today_so_far == pytest.approx(20 + 6)
     assert s.projected_today == pytest.approx(26 + 2.0 * 18)
     assert s.baseline_days == 2 and s.baseline_daily == pytest.approx((260 + 520) / 2)
-    empty = d.spend(chat, now, None, [row(300, 1e6)], cost_per_hour=None)
-    assert empty.baseline_daily is None and "5.0h stored" in empty.why
-    assert empty.projected_today is None
+    young = d.spend(chat, now, row(10, 1e6), [row(300, 1e6)], cost_per_hour=None)
+    assert young.baseline_daily is None and "5.0h stored" in young.why
+    assert young.projected_today is None
+    fresh = d.spend(chat, now, None, [], cost_per_hour=2.0)
+    assert fresh.today_so_far is None and fresh.projected_today is None
+    assert "nothing collected yet today" in fresh.why
 
 
 def test_no_token_counters_means_unknown_spend_not_zero() -> None:
@@ -100,7 +103,7 @@ def test_provenance_names_metrics_as_each_engine_exposes_them() -> None:
                                       missing={"p95_s": "x"}), "p95_s", "minute rollups")
     assert mean.title == "mean latency" and "nv_inference_request_duration_us" in mean.promql
     assert "_us_total" not in mean.promql  # a Prometheus keeps Triton's exposed name
-    assert mean.why_missing == "x" and "whole minutes" in mean.window
+    assert mean.why_missing == "x" and "whole steps" in mean.window
     docs = describe(CONFIG.scenario("doc-search"), status_of("doc-search"), "index_age_s", "")
     assert docs.sources == ["index feed: http://127.0.0.1:18100/index/doc-search"]
     assert "built_at" in docs.formula and docs.promql == ""

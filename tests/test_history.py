@@ -15,11 +15,12 @@ from tests.test_collect_integration import SteppedClock, cycles
 
 
 def raw_increase(store: Path, scenario: str, metric: str) -> float:
-    """Last minus first of each series (the demo never resets), summed: the ground truth."""
+    """Highest minus lowest value of each series, summed: the ground truth, since the demo's
+    counters never reset (and by value, not by stamp, which a clock step can reorder)."""
     con = duckdb.connect(str(store), read_only=True)
     [(total,)] = con.execute(
         """SELECT sum(last - first) FROM (
-               SELECT arg_max(value, ts) AS last, arg_min(value, ts) AS first
+               SELECT max(value) AS last, min(value) AS first
                FROM samples JOIN series ON series.id = samples.series
                WHERE scenario = ? AND metric = ? GROUP BY series)""",
         [scenario, metric]).fetchall()
@@ -124,31 +125,36 @@ async def test_a_silent_model_update_is_flagged_and_the_one_before_is_last_known
 
 async def test_the_clock_stepping_back_loses_and_doubles_nothing(demo_config,
                                                                  tmp_path: Path) -> None:
-    """An NTP step backwards between scrapes: the earlier stamps are kept out of the
-    in-memory window (its rates need time to move forward), signals stay defined, and the
-    rollups still add up to the counters' real increase."""
-    clock = SteppedClock()
+    """An NTP step backwards across a minute boundary: the earlier stamps are kept out of the
+    in-memory window (its rates need time to move forward), signals stay defined, no written
+    minute is written again, and the rollups still add up to the counters' real increase."""
+    clock = SteppedClock()  # starts 40 s into a minute
     fleet = DemoFleet(relaxed(demo_config), seed=8, clock=clock)
     config = fleet.start(ephemeral=True)
     store = tmp_path / "store.duckdb"
     runtime = Runtime(config, store, clock=clock)
     try:
-        await cycles(runtime, clock, n=6, step=15)
-        clock.now -= 50  # the wall clock steps back past two earlier scrapes
-        after = await cycles(runtime, clock, n=6, step=15)
+        await cycles(runtime, clock, n=6, step=15)  # to 1m55s past that minute's start
+        clock.now -= 100  # back into the first minute, which is already written
+        after = await cycles(runtime, clock, n=12, step=15)
         assert runtime.store is not None and runtime.store.recent is not None
         for series in runtime.store.recent:
             assert all(a < b for a, b in zip(series.ts, series.ts[1:], strict=False))
-        rows = runtime.store.history("support-chat", 0, clock.now + 60, 1e12)
-        pending = runtime.store.rollup.pending("support-chat", clock.now - 15)
-        await runtime.aclose()
+        await runtime.aclose()  # writes the minute still open
     finally:
         fleet.stop()
     for status in after.scenarios:
         assert status.p95_s is not None and math.isfinite(status.p95_s), status.id
         assert status.error_rate is not None
-    rolled = sum(r.counters["prompt_tokens_total"] for r in rows)
-    if pending is not None:
-        rolled += pending.counters.get("prompt_tokens_total", 0.0)
+    con = duckdb.connect(str(store), read_only=True)
+    [(rows, starts)] = con.execute(
+        "SELECT count(*), count(DISTINCT start) FROM minutes WHERE scenario = 'support-chat'"
+    ).fetchall()
+    [(rolled,)] = con.execute("SELECT sum(prompt_tokens_total) FROM minutes "
+                              "WHERE scenario = 'support-chat'").fetchall()
+    [(ledger,)] = con.execute("SELECT minutes FROM versions WHERE scenario = 'support-chat' "
+                              "AND kind = 'prompt'").fetchall()
+    con.close()
+    assert rows == starts == ledger  # one row a minute, and the ledger counts each once
     truth = raw_increase(store, "support-chat", "prompt_tokens_total")
     assert math.isclose(rolled, truth, rel_tol=1e-12)

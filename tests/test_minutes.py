@@ -93,3 +93,16 @@ def test_combine_sums_counters_and_keeps_the_worst_health() -> None:
     both = combine([first, rollup.pending("s", 90.0)])
     assert both.counters["prompt_tokens_total"] == 25 and both.minutes == 2
     assert both.health == "warn" and both.versions == {"model": "m"} and both.start == 0.0
+
+
+def test_a_stamp_inside_a_written_minute_goes_to_the_first_open_one() -> None:
+    rollup = MinuteRollup()
+    rollup.add("s", "a", 0.0, tokens(0))
+    rollup.add("s", "a", 30.0, tokens(10))
+    [written] = rollup.close(before=60.0)
+    rollup.add("s", "a", 20.0, tokens(15))  # the clock stepped back into the written minute
+    late = rollup.pending("s", 20.0)
+    assert written.start == 0.0 and late.start == 60.0
+    assert late.counters["prompt_tokens_total"] == 5
+    [flushed] = rollup.flush()
+    assert flushed.start == 60.0 and rollup.closed_until == 120.0

@@ -16,6 +16,7 @@ from aiops_tui.sources.exposition import Sample
 from aiops_tui.sources.scrape import EndpointResult
 from aiops_tui.store import live
 from aiops_tui.store.db import StoreError, StoreLocked, open_writer
+from aiops_tui.store.minutes import MinuteRow
 from aiops_tui.store.schema import SCHEMA_VERSION
 
 
@@ -59,6 +60,7 @@ HOLD = """
 import sys, time
 from pathlib import Path
 from aiops_tui.store.db import open_writer
+from aiops_tui.store.minutes import MinuteRow
 store = open_writer(Path(sys.argv[1]))
 print("held", flush=True)
 time.sleep(30)
@@ -114,3 +116,29 @@ async def test_follower_shows_the_writers_picture_and_takes_over(fleet, fleet_co
     snapshot = await follower.cycle()
     assert follower.mode is Mode.WRITER and snapshot.writer_pid != writer.pid
     await follower.aclose()
+
+
+def test_the_versions_ledger_counts_every_minute_of_one_batch(tmp_path: Path) -> None:
+    store = open_writer(tmp_path / "v.duckdb")
+    rows = [MinuteRow(start=t, scenario="s", health=h, versions={"model": "m", "prompt": "p"})
+            for t, h in ((0.0, "ok"), (60.0, "crit"), (120.0, "ok"))]
+    store.write_minutes(rows[:2])  # two minutes of one version in one statement
+    store.write_minutes(rows[2:])
+    spans = {(v.kind, v.version): v for v in store.versions_ledger("s")}
+    store.close()
+    model = spans[("model", "m")]
+    assert (model.first_seen, model.last_seen, model.minutes, model.critical_minutes) == (
+        0.0, 180.0, 3, 1)
+
+
+def test_an_hour_rolled_up_remembers_its_first_minute(tmp_path: Path) -> None:
+    """A store that began at :50 holds ten minutes of that hour, not sixty: rates over a long
+    window must divide by what is there."""
+    store = open_writer(tmp_path / "h.duckdb")
+    store.write_minutes([MinuteRow(start=3000.0 + 60 * i, scenario="s", health="ok",
+                                   counters={"prompt_tokens_total": 10.0}) for i in range(10)])
+    assert store.roll_up_hours(now=7300.0) == 1
+    [hour] = store.history("s", 0.0, 3600.0, 3600.0, "hours")
+    store.close()
+    assert (hour.start, hour.covers_from, hour.minutes) == (0.0, 3000.0, 10)
+    assert hour.counters["prompt_tokens_total"] == 100.0

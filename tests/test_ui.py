@@ -182,8 +182,12 @@ async def test_window_keys_and_describe_in_the_scenario_view(recorded) -> None:
         await pilot.press("2")
         await wait_for(pilot, lambda: view._detail_window == "1h")
         assert view.shown[1] == "minute rollups"
-        await pilot.press("w", "w", "w", "w")  # 6h, 24h, 7d: nothing recorded, fleet window
-        assert view.window == "15m" and view.detail is not None
+        await pilot.press("3")  # 6h: the source has no detail for it, so the fleet window
+        await wait_for(pilot, lambda: view._detail_window == "6h")
+        assert view.detail is None and view.shown[1] == "raw samples, fleet window"
+        await pilot.press("w", "w", "w")  # 24h, 7d, then round to 15m again
+        await wait_for(pilot, lambda: view._detail_window == "15m")
+        assert view.window == "15m" and view.shown[1] == "minute rollups"
         await pilot.press("d")
         describe = app.screen
         assert isinstance(describe, DescribeScreen)

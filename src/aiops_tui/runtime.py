@@ -64,19 +64,21 @@ class Runtime:
         DuckDB and httpx are imported here, not at module load: the console paints its first
         frame while they load (Harlequin's lesson: a UI core must be cheap to import).
         """
+        from aiops_tui.signals.assess import GAUGE_METRICS, WINDOW_METRICS
         from aiops_tui.sources.collector import Collector
         from aiops_tui.store.db import StoreLocked, open_writer
 
         try:
-            self.store = open_writer(self.store_path)
+            store = open_writer(self.store_path)
         except StoreLocked as exc:
             self.mode, self.holder = Mode.FOLLOWER, exc.holder
             return self.mode
-        from aiops_tui.signals.assess import GAUGE_METRICS, WINDOW_METRICS
-
-        self.mode, self.holder = Mode.WRITER, f"PID {os.getpid()}"
-        self.store.keep_recent(self.config.console.window_s + 2 * self.interval,
-                               WINDOW_METRICS + GAUGE_METRICS)
+        store.keep_recent(self.config.console.window_s + 2 * self.interval,
+                          WINDOW_METRICS + GAUGE_METRICS)
+        with self._store_lock:  # a follower taking over: detail() must not see it half open
+            self.store = store
+            self.mode, self.holder = Mode.WRITER, f"PID {os.getpid()}"
+            self.last = None  # the old writer's picture: detail() waits for our own
         self._collector = Collector(self.config, self.clock)
         return self.mode
 
@@ -190,6 +192,8 @@ class Runtime:
             # Whole steps: from the one the window starts in, or the first minute stored.
             start = window.start - window.start % step
             covered = Window(max(start, rollup.covers_from) if rollup else start, window.end)
+            if covered.seconds < 1:  # only a minute that has just begun: nothing to rate yet
+                rollup, covered = None, window
             figures = from_rollup(rollup, covered)
             if covered.seconds < window.seconds - 60:
                 figures.missing["history"] = (
@@ -209,14 +213,16 @@ class Runtime:
             return self._detail(self.config.scenario(scenario_id), window_s, self.last)
 
     def _detail(self, scenario: Scenario, window_s: float, last: FleetSnapshot
-                ) -> ScenarioDetail:
+                ) -> ScenarioDetail | None:
         from aiops_tui.signals import detail as d
         from aiops_tui.signals.window import Window
         from aiops_tui.store.minutes import combine
 
         assert self.store is not None and self.store.recent is not None
         now = last.at
-        current = next(s for s in last.scenarios if s.id == scenario.id)
+        current = next((s for s in last.scenarios if s.id == scenario.id), None)
+        if current is None:  # not in the newest picture (a config reloaded since)
+            return None
         window = Window(now - window_s, now)
         # Chart steps sit on multiples of the step (so finished ones can be kept, see
         # ``Store.history``) from the one the window starts in; together they are the window's

@@ -121,10 +121,11 @@ def chart(steps: Sequence[MinuteRow], step_s: float, pricing: Pricing, now: floa
         covered = max(1.0, min(row.minutes * 60.0, now - row.covers_from))
         fig = from_rollup(row, Window(row.start, row.start + covered))
         t = fig.totals
+        ok, failed = (0.0 if math.isnan(v) else v for v in (t["requests_ok_total"],
+                                                            t["requests_failed_total"]))
         point = {
             **fig.quantiles,
-            "error_rate": ratio(t["requests_failed_total"],
-                                t["requests_ok_total"] + t["requests_failed_total"]),
+            "error_rate": ratio(failed, ok + failed),  # as ``assess``: an absent counter is 0
             "tokens_in_per_min": t["prompt_tokens_total"] / covered * 60,
             "tokens_out_per_min": t["generation_tokens_total"] / covered * 60,
             "cost_per_hour": _row_cost(row, pricing) / covered * 3600,
@@ -145,7 +146,7 @@ def spend(scenario: Scenario, now: float, today: MinuteRow | None,
     ``today`` sums the minutes since midnight UTC; ``days`` are whole-day history steps.
     """
     pricing = scenario.pricing
-    so_far = _finite(_row_cost(today, pricing)) if today else 0.0
+    so_far = _finite(_row_cost(today, pricing)) if today else None
     left_h = (DAY - now % DAY) / 3600
     projected = None if cost_per_hour is None or so_far is None else \
         so_far + cost_per_hour * left_h
@@ -153,7 +154,9 @@ def spend(scenario: Scenario, now: float, today: MinuteRow | None,
     baseline = _finite(math.fsum(_row_cost(d, pricing) for d in full) / len(full)) \
         if full else None
     why = ""
-    if so_far is None:
+    if today is None:
+        why = "nothing collected yet today (UTC)"
+    elif so_far is None:
         why = "no token counters on this scenario's endpoints: spend cannot be counted"
     elif baseline is None:
         stored = sum(d.minutes for d in days) / 60

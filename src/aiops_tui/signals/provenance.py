@@ -144,8 +144,8 @@ def describe(scenario: Scenario, status: ScenarioStatus, field: str, source: str
         gauge = not any(m.endswith(("_total", "_bucket")) for m in recipe.metrics)
         window_text = ("newest sample (no older than 3 scrape intervals)" if gauge else
                        f"last {window}, from {source}" + (
-                           "; whole minutes, no extrapolation at the edges"
-                           if source == "minute rollups" else
+                           "; whole steps, no extrapolation at the edges"
+                           if source.endswith("rollups") else
                            "; Prometheus rules (extrapolated to the window edges)"))
     exposed = [next((n for e in scenario.endpoints for n in _engine_names(e.kind, m)), m)
                for m in recipe.metrics]

@@ -94,12 +94,11 @@ class Store:
         self._evals = {(e.scenario, e.suite): e for e in self._query_latest_evals()}
         self._manifests = {m.scenario: m for m in self._query_latest_manifests()}
         self.recent: RecentWindow | None = None
-        self.rollup = MinuteRollup()
+        newest = con.sql("SELECT max(start) FROM minutes").fetchall()[0][0]
+        # The end of the newest minute written; nothing before it is written again.
+        self._minutes_until: float | None = None if newest is None else newest + 60
+        self.rollup = MinuteRollup(closed_until=self._minutes_until or float("-inf"))
         self._rolled_until: float | None = None
-        # The end of the newest minute known closed: a stored one may be a partial minute a
-        # previous process flushed when it stopped, which this one may add to.
-        self._minutes_until: float | None = con.sql(
-            "SELECT max(start) FROM minutes").fetchall()[0][0]
         self._steps_read: dict[tuple[str, str, float, float], MinuteRow] = {}
         self._documents_written = 0  # eval runs and index builds: reads of them are kept
         self._documents_read: dict[tuple[str, str], tuple[int, list]] = {}
@@ -227,25 +226,31 @@ class Store:
                                              else (None, None, None))),
                 *(r.gauges.get(g) for g in GAUGES), r.health,
                 *(r.versions.get(k) for k in ("model", "prompt", "index")),
-                *((r.minutes, r.critical) if table == "hours" else ()),
+                *((r.minutes, r.critical, r.covers_from) if table == "hours" else ()),
             ))
-        live = [(r.scenario, kind, r.versions[kind], r.start, r.critical)
-                for r in rows for kind in ("model", "prompt", "index")
-                if table == "minutes" and r.versions.get(kind)]
+        spans: dict[tuple[str, str, str], list[float]] = {}  # first, last, minutes, critical
+        for r in rows if table == "minutes" else ():
+            for kind in ("model", "prompt", "index"):
+                if version := r.versions.get(kind):
+                    span = spans.setdefault((r.scenario, kind, version), [r.start, r.start, 0, 0])
+                    span[0], span[1] = min(span[0], r.start), max(span[1], r.start)
+                    span[2] += 1
+                    span[3] += r.critical
+        live = [(*key, *span) for key, span in spans.items()]
         with self._transaction():
             self._append(table, out)
             if live:
                 self.con.execute(
                     """
                     INSERT INTO versions
-                    SELECT unnest($s), unnest($k), unnest($v), unnest($t), unnest($t), 1,
-                           unnest($c)
+                    SELECT unnest($s), unnest($k), unnest($v), unnest($f), unnest($l),
+                           unnest($n), unnest($c)
                     ON CONFLICT (scenario, kind, version) DO UPDATE SET
                         first_seen = least(first_seen, excluded.first_seen),
                         last_seen = greatest(last_seen, excluded.last_seen),
-                        minutes = minutes + 1,
+                        minutes = minutes + excluded.minutes,
                         critical_minutes = critical_minutes + excluded.critical_minutes
-                    """, dict(zip("skvtc", map(list, zip(*live, strict=True)), strict=True)))
+                    """, dict(zip("skvflnc", map(list, zip(*live, strict=True)), strict=True)))
         if table == "minutes" and rows:
             self._minutes_until = max(self._minutes_until or 0.0,
                                       max(r.start for r in rows) + 60)
@@ -371,7 +376,8 @@ class Store:
         if scenario is not None:
             where += " AND scenario = $scenario"
             params["scenario"] = scenario
-        counts = "minutes, critical_minutes" if table == "hours" else "1, 0"
+        counts = ("minutes, critical_minutes, first_minute" if table == "hours" else
+                  "1, 0, start")
         rows = self.con.execute(
             f"""SELECT start, scenario, {", ".join(COUNTERS)}, e2e_bounds, e2e_counts,
                        e2e_left_out, ttft_bounds, ttft_counts, ttft_left_out, {", ".join(GAUGES)},
@@ -389,11 +395,11 @@ class Store:
                     hist[metric] = Histogram(tuple(bounds), values, left or 0.0)
             rest = rest[n + 6:]
             gauges = dict(zip(GAUGES, rest[:len(GAUGES)], strict=True))
-            health, model, prompt, index, minutes, critical = rest[len(GAUGES):]
+            health, model, prompt, index, minutes, critical, first = rest[len(GAUGES):]
             row = MinuteRow(start=start, scenario=name, counters=counters, histograms=hist,
                             gauges=gauges, health=health, versions={
                                 "model": model, "prompt": prompt, "index": index},
-                            minutes=minutes, critical=critical)
+                            minutes=minutes, critical=critical, first=first)
             key = (name, since + (start - since) // step * step)
             groups.setdefault(key, []).append(row)
         if len(self._steps_read) > STEPS_KEPT:
@@ -404,7 +410,7 @@ class Store:
             assert merged is not None
             merged.start = at
             out.append(merged)
-            if at + step <= closed:
+            if at + step <= min(closed, until):
                 self._steps_read[(table, name, step, at)] = merged
         return list(out)
 

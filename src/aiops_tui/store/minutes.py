@@ -121,10 +121,14 @@ def _bound(le: str) -> float | None:
 class MinuteRollup:
     """Folds each cycle's samples into per-scenario minutes; hands closed minutes out."""
 
-    def __init__(self) -> None:
+    def __init__(self, closed_until: float = float("-inf")) -> None:
         self._last: dict[SeriesKey, float] = {}
         self._layouts: dict[tuple[str, str, str, Labels], tuple[float, ...]] = {}
         self._open: dict[tuple[str, float], _Open] = {}
+        # Minutes before this are written: a cycle stamped inside one (the clock stepped back,
+        # or a restart within a minute a stopped console flushed) goes to the first open one,
+        # so every scenario-minute is one row and a written one never changes.
+        self.closed_until = closed_until
 
     def seed(self, series: Iterable[SeriesPoints]) -> None:
         """Start from the newest stored values and layouts, so a restart loses no increase."""
@@ -181,8 +185,11 @@ class MinuteRollup:
         """The cycle's status for the minute: the newest one noted is what the minute keeps."""
         self._minute(scenario, at).status = (dict(gauges), health, dict(versions))
 
+    def _start(self, at: float) -> float:
+        return max(math.floor(at / MINUTE) * MINUTE, self.closed_until)
+
     def _minute(self, scenario: str, at: float) -> _Open:
-        key = (scenario, math.floor(at / MINUTE) * MINUTE)
+        key = (scenario, self._start(at))
         found = self._open.get(key)
         if found is None:
             found = self._open[key] = _Open()
@@ -192,16 +199,19 @@ class MinuteRollup:
         """Every minute that started before ``before``'s minute, as rows, forgotten here."""
         cutoff = math.floor(before / MINUTE) * MINUTE
         done = sorted(key for key in self._open if key[1] < cutoff)
+        self.closed_until = max(self.closed_until, cutoff)
         return [self._row(key, self._open.pop(key)) for key in done]
 
     def flush(self) -> list[MinuteRow]:
-        """Every minute still open, partial ones too: for a clean shutdown. A restart within
-        the same minute writes a second row for it; readers count distinct minutes."""
-        return [self._row(key, self._open.pop(key)) for key in sorted(self._open)]
+        """Every minute still open, partial ones too: for a clean shutdown."""
+        done = sorted(self._open)
+        if done:
+            self.closed_until = max(self.closed_until, done[-1][1] + MINUTE)
+        return [self._row(key, self._open.pop(key)) for key in done]
 
     def pending(self, scenario: str, at: float) -> MinuteRow | None:
         """The minute still being filled, for windows that reach up to now."""
-        key = (scenario, math.floor(at / MINUTE) * MINUTE)
+        key = (scenario, self._start(at))
         found = self._open.get(key)
         return None if found is None else self._row(key, found)
 

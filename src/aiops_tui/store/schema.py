@@ -118,7 +118,8 @@ MIGRATIONS: list[str] = [
         prompt VARCHAR,
         index_version VARCHAR,
         minutes INTEGER NOT NULL,
-        critical_minutes INTEGER NOT NULL
+        critical_minutes INTEGER NOT NULL,
+        first_minute DOUBLE NOT NULL
     );
     CREATE TABLE versions (
         scenario VARCHAR NOT NULL,
