@@ -107,3 +107,14 @@ def test_provenance_names_metrics_as_each_engine_exposes_them() -> None:
     docs = describe(CONFIG.scenario("doc-search"), status_of("doc-search"), "index_age_s", "")
     assert docs.sources == ["index feed: http://127.0.0.1:18100/index/doc-search"]
     assert "built_at" in docs.formula and docs.promql == ""
+
+
+def test_eval_points_keep_the_newest_runs_of_each_suite() -> None:
+    from aiops_tui.store.points import EvalRow
+
+    runs = [EvalRow("s", suite, i, 10, "m", "p", None, float(t))
+            for t, (suite, i) in enumerate([("a", 1), ("b", 2)] * 12)]
+    points = d.eval_points(runs)
+    a = [p for p in points if p.suite == "a"]
+    assert len(a) == d.EVAL_POINTS and a[-1].finished_at == 22.0
+    assert [p.finished_at for p in points] == sorted(p.finished_at for p in points)

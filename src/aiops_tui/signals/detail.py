@@ -190,10 +190,20 @@ def ledger(spans: Sequence[VersionSpan], live: dict[str, str | None]
     return entries, last_good
 
 
+EVAL_POINTS = 8  # the newest runs of each suite: enough for a trend, cheap at any window
+
+
 def eval_points(runs: Sequence[EvalRow]) -> list[EvalPoint]:
+    """The newest ``EVAL_POINTS`` runs of each suite (``runs`` oldest first), oldest first."""
+    seen: dict[str, int] = {}
+    newest = []
+    for r in reversed(runs):
+        if r.total > 0 and seen.get(r.suite, 0) < EVAL_POINTS:
+            seen[r.suite] = seen.get(r.suite, 0) + 1
+            newest.append(r)
     return [EvalPoint(suite=r.suite, finished_at=r.finished_at,
                       pass_rate=pass_rate([(r.passed, r.total)]), model=r.model, prompt=r.prompt,
-                      index=r.index_version) for r in runs if r.total > 0]
+                      index=r.index_version) for r in reversed(newest)]
 
 
 def builds(manifests: Sequence[ManifestRow]) -> list[IndexBuild]:
