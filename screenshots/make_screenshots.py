@@ -2,7 +2,8 @@
 
     python3 screenshots/make_screenshots.py
 
-The demo fleet serves on free loopback ports; the console collects from it for an hour of a
+The demo fleet serves on free loopback ports; on top of the week of simulated past that
+`aiops-tui demo` gives a fresh store, the console collects from it for an hour of a
 simulated afternoon (a stepped clock, so windows and charts are full and the run takes under a
 minute), then runs live while each view is saved as SVG.
 """
@@ -15,6 +16,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from aiops_tui.cli import _backfill_demo
 from aiops_tui.config import load_config
 from aiops_tui.demo.fleet import DemoFleet
 from aiops_tui.runtime import Runtime
@@ -68,6 +70,7 @@ async def main() -> None:
     live = fleet.start(ephemeral=True)
     fleet.inject("doc-search", "tgi-a", "http-500")  # one endpoint down, as a responder sees it
     store = Path(tempfile.mkdtemp(prefix="aiops-shots-")) / "demo.duckdb"
+    _backfill_demo(live, store, now=clock.now)  # the week of simulated past `demo` starts with
     try:
         runtime = Runtime(live, store, clock=clock)
         for step in range(int(PREFILL_S / PREFILL_STEP_S)):

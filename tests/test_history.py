@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import duckdb
 
 from aiops_tui.demo.fleet import DemoFleet
-from aiops_tui.runtime import Runtime
+from aiops_tui.runtime import Mode, Runtime
 from aiops_tui.signals.window import Window, from_samples
 from tests.conftest import relaxed
 from tests.test_collect_integration import SteppedClock, cycles
@@ -158,3 +159,33 @@ async def test_the_clock_stepping_back_loses_and_doubles_nothing(demo_config,
     assert rows == starts == ledger  # one row a minute, and the ledger counts each once
     truth = raw_increase(store, "support-chat", "prompt_tokens_total")
     assert math.isclose(rolled, truth, rel_tol=1e-12)
+
+
+async def test_a_fresh_demo_store_starts_with_a_week_to_show(demo_config, tmp_path: Path) -> None:
+    from aiops_tui.cli import _backfill_demo
+
+    clock = SteppedClock()
+    store = tmp_path / "demo.duckdb"
+    _backfill_demo(demo_config, store)  # at the wall clock's now: move the fleet there too
+    _backfill_demo(demo_config, store)  # a store with history is left alone
+    clock.now = time.time()
+    fleet = DemoFleet(relaxed(demo_config), seed=2, clock=clock)
+    config = fleet.start(ephemeral=True)
+    runtime = Runtime(config, store, clock=clock)
+    try:
+        assert runtime.open() is Mode.WRITER and runtime.store is not None
+        assert runtime.store.count("hours") == 7 * 24 * len(config.scenarios)
+        await cycles(runtime, clock, n=4, step=15)
+        week = runtime.detail("support-chat", 7 * 86400)
+        triage = runtime.detail("claims-triage", 86400)
+        await runtime.aclose()
+    finally:
+        fleet.stop()
+    assert week is not None and week.source == "hourly rollups"
+    assert len(week.chart.at) >= 55 and week.spend.baseline_days >= 6
+    assert week.spend.baseline_daily and 0 < week.spend.baseline_daily < week.spend.daily_budget
+    assert 0.25 * 4.0 < week.status.p95_s < 4.0  # the simulated p95 sits under its 4s SLO
+    model = next(v for v in week.versions if v.kind == "model")
+    assert model.known_good and model.minutes >= 7 * 1440 - 60
+    assert triage is not None and triage.status.latency_kind == "mean"
+    assert triage.spend.today_so_far is None  # Triton counts no tokens: spend unknown, not 0

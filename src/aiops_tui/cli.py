@@ -9,6 +9,7 @@ import json
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from aiops_tui import __version__
@@ -173,11 +174,30 @@ def _demo(config, store: Path, seed: int) -> int:  # type: ignore[no-untyped-def
               "addresses in the demo config; stop it or pass --config with other ports.",
               file=sys.stderr)
         return EXIT_FLEET
+    _backfill_demo(config, store)
     try:
         return _run(config, store, headless=False, label="demo fleet")
     finally:
         if fleet is not None:
             fleet.stop()
+
+
+def _backfill_demo(config, store: Path,  # type: ignore[no-untyped-def]
+                   now: float | None = None) -> None:
+    """A fresh demo store starts with a week of simulated past (see ``demo.history``)."""
+    from aiops_tui.demo.history import past_hours
+    from aiops_tui.store.db import StoreError, StoreLocked, open_writer
+
+    try:
+        db = open_writer(store)
+    except (StoreLocked, StoreError):
+        return  # another console has it (and its history), or _run will say what is wrong
+    try:
+        if not db.has_history():
+            db.write_minutes(past_hours(config, now or time.time()), "hours",
+                             count_versions=True)
+    finally:
+        db.close()
 
 
 def _status(config, store: Path, as_json: bool) -> int:  # type: ignore[no-untyped-def]

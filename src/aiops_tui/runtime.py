@@ -195,7 +195,7 @@ class Runtime:
             if covered.seconds < 1:  # only a minute that has just begun: nothing to rate yet
                 rollup, covered = None, window
             figures = from_rollup(rollup, covered)
-            if covered.seconds < window.seconds - 60:
+            if covered.seconds < window.seconds - step:
                 figures.missing["history"] = (
                     f"only {covered.label} of history in this {window.label} window: rates "
                     f"and quantiles are over that")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from aiops_tui.signals.histograms import window_quantiles
 from aiops_tui.signals.quantile import histogram_quantiles
 from aiops_tui.signals.rates import increase
-from aiops_tui.signals.units import span
+from aiops_tui.signals.units import duration, span
 from aiops_tui.store.minutes import MinuteRow
 from aiops_tui.store.points import SeriesPoints
 
@@ -37,7 +37,9 @@ class Window:
 
     @property
     def label(self) -> str:
-        return span(self.seconds)
+        """``5m``, ``24h``; ``7.0d`` or ``97s`` where it is not a whole unit."""
+        whole = span(self.seconds)
+        return duration(self.seconds) if whole.endswith("s") and self.seconds >= 60 else whole
 
 
 @dataclass

@@ -215,8 +215,16 @@ class Store:
         newest = self._evals.get((scenario, suite))
         return newest.finished_at if newest else float("-inf")
 
-    def write_minutes(self, rows: Sequence[MinuteRow], table: str = "minutes") -> None:
-        """Closed scenario-minutes (see ``store.minutes``), or hours, in one transaction."""
+    def write_minutes(self, rows: Sequence[MinuteRow], table: str = "minutes",
+                      count_versions: bool | None = None) -> None:
+        """Closed scenario-minutes (see ``store.minutes``), or hours, in one transaction.
+
+        The versions ledger counts minutes as they are written; hours rolled up from them
+        are not counted again (``count_versions`` says otherwise, for hours with no minutes
+        behind them).
+        """
+        if count_versions is None:
+            count_versions = table == "minutes"
         out = []
         for r in rows:
             hists = [r.histograms.get(m) for m in HISTOGRAMS]
@@ -229,12 +237,13 @@ class Store:
                 *((r.minutes, r.critical, r.covers_from) if table == "hours" else ()),
             ))
         spans: dict[tuple[str, str, str], list[float]] = {}  # first, last, minutes, critical
-        for r in rows if table == "minutes" else ():
+        for r in rows if count_versions else ():
+            last = r.start + (r.minutes - 1) * 60
             for kind in ("model", "prompt", "index"):
                 if version := r.versions.get(kind):
-                    span = spans.setdefault((r.scenario, kind, version), [r.start, r.start, 0, 0])
-                    span[0], span[1] = min(span[0], r.start), max(span[1], r.start)
-                    span[2] += 1
+                    span = spans.setdefault((r.scenario, kind, version), [r.start, last, 0, 0])
+                    span[0], span[1] = min(span[0], r.covers_from), max(span[1], last)
+                    span[2] += r.minutes
                     span[3] += r.critical
         live = [(*key, *span) for key, span in spans.items()]
         with self._transaction():
@@ -254,6 +263,10 @@ class Store:
         if table == "minutes" and rows:
             self._minutes_until = max(self._minutes_until or 0.0,
                                       max(r.start for r in rows) + 60)
+
+    def has_history(self) -> bool:
+        """Whether any minute or hour is stored (a demo backfills only an empty store)."""
+        return self._minutes_until is not None or self.rolled_until() is not None
 
     def roll_up_hours(self, now: float) -> int:
         """Sum every whole hour before ``now``'s that ``hours`` lacks; returns rows written.

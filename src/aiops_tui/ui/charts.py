@@ -39,6 +39,7 @@ def draw(plot: PlotextPlot, panel: str, chart: Chart, now: float) -> None:
     plt.clear_figure()
     plt.title(title)
     plt.xlabel(f"{'hours' if hours else 'minutes'} ago")
+    top = {"left": 0.0, "right": 0.0}
     for field, label, scale, side in lines:
         # Each step at its end (the newest, still filling, at now): 0 is now, left is older.
         points = [((min(at + chart.step_s, now) - now) / unit, v * scale)
@@ -47,6 +48,10 @@ def draw(plot: PlotextPlot, panel: str, chart: Chart, now: float) -> None:
         if points:
             xs, ys = zip(*points, strict=True)
             plt.plot(list(xs), list(ys), label=label, marker="hd", yside=side)
-    if panel in PERCENT_AXIS:
-        plt.ylim(0, 100)
+            top[side] = max(top[side], *ys)
+    # Axes from zero, so a flat line reads as flat rather than as noise blown up to full height.
+    for side, highest in top.items():
+        if highest > 0:
+            plt.ylim(0, 100 if side == "left" and panel in PERCENT_AXIS else highest * 1.1,
+                     yside=side)
     plot.refresh()
