@@ -16,9 +16,7 @@ import statistics
 import time
 from collections import Counter
 
-from aiops_tui.runtime import Mode, Runtime
 from aiops_tui.signals.assess import GAUGE_METRICS, WINDOW_METRICS
-from aiops_tui.store.db import StoreLocked
 from bench import week_store
 from bench.harness import machine, pct
 
@@ -50,24 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fleet: {args.scenarios} scenarios, {args.days:g} days at {args.interval:g} s scrapes "
           f"(raw samples: newest {args.raw_days:g} days), target <= {TARGET_MS:g} ms")
     print()
-    try:
-        config, path = week_store.ensure(args.scenarios, args.days, args.raw_days,
-                                         args.interval, args.regenerate)
-    except StoreLocked as exc:
-        print(f"  cannot open: {exc}")
+    opened = week_store.open_runtime(args)
+    if opened is None:
         return 1
-
-    runtime = Runtime(config, path)
-    t = time.perf_counter()
-    mode = runtime.open()
-    opened_ms = (time.perf_counter() - t) * 1e3
-    if mode is not Mode.WRITER:
-        print(f"  cannot open: held by {runtime.holder}")
-        return 1
+    config, runtime, now, opened_ms = opened
     store = runtime.store
     assert store is not None
     try:
-        now = week_store.describe_store(path, store.con, args.scenarios, args.interval)
         threads = store.con.execute("SELECT current_setting('threads')").fetchall()[0][0]
         print(f"  duckdb threads       {threads:>11}")
 

@@ -20,8 +20,6 @@ import asyncio
 import statistics
 import time
 
-from aiops_tui.runtime import Mode, Runtime
-from aiops_tui.store.db import StoreLocked
 from aiops_tui.ui.scenario_view import WINDOWS
 from bench import week_store
 from bench.fleet_refresh import add_store_arguments
@@ -44,20 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fleet: {args.scenarios} scenarios, {args.days:g} days, target <= {TARGET_MS:g} ms "
           "per window")
     print()
-    try:
-        config, path = week_store.ensure(args.scenarios, args.days, args.raw_days,
-                                         args.interval, args.regenerate)
-    except StoreLocked as exc:
-        print(f"  cannot open: {exc}")
+    opened = week_store.open_runtime(args)
+    if opened is None:
         return 1
-    runtime = Runtime(config, path)
-    if runtime.open() is not Mode.WRITER:
-        print(f"  cannot open: held by {runtime.holder}")
-        return 1
+    config, runtime, now, _ = opened
     assert runtime.store is not None and runtime.store.recent is not None
     ours: dict[str, float] = {}
     try:
-        now = week_store.describe_store(path, runtime.store.con, args.scenarios, args.interval)
         runtime.last = runtime.compute(now, {})
         ids = [s.id for s in config.scenarios]
         print()

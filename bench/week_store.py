@@ -22,6 +22,7 @@ import duckdb
 
 from aiops_tui.config import load_config
 from aiops_tui.config.models import Config
+from aiops_tui.runtime import Mode, Runtime
 from aiops_tui.store.db import MINUTES_KEPT_S, StoreLocked, open_writer
 from bench.harness import ROOT
 
@@ -397,3 +398,24 @@ def stored_params(path: Path) -> str | None:
     return rows[0][0] if rows else None
 
 
+
+
+def open_runtime(args: Any) -> tuple[Config, Runtime, float, float] | None:
+    """The store for the parsed bench arguments, opened as the console's writer, with what
+    it holds printed: the config, the runtime, the newest sample's time and how long opening
+    took (ms). None, after saying why, if it cannot be had."""
+    try:
+        config, path = ensure(args.scenarios, args.days, args.raw_days, args.interval,
+                              args.regenerate)
+    except StoreLocked as exc:
+        print(f"  cannot open: {exc}")
+        return None
+    runtime = Runtime(config, path)
+    started = time.perf_counter()
+    if runtime.open() is not Mode.WRITER:
+        print(f"  cannot open: held by {runtime.holder}")
+        return None
+    opened_ms = (time.perf_counter() - started) * 1e3
+    assert runtime.store is not None
+    now = describe_store(path, runtime.store.con, args.scenarios, args.interval)
+    return config, runtime, now, opened_ms

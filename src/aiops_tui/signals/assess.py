@@ -19,20 +19,12 @@ from aiops_tui.signals.status import (
 )
 from aiops_tui.signals.units import duration, percent
 from aiops_tui.signals.window import Figures, Window, ratio
+from aiops_tui.store.minutes import COUNTERS, HISTOGRAMS
 from aiops_tui.store.points import EvalRow, ManifestRow, SeriesPoints
 
-# What the window query must fetch (counters and histograms) and what the latest query fetches.
-WINDOW_METRICS = (
-    "e2e_latency_seconds_bucket",
-    "ttft_seconds_bucket",
-    "prompt_tokens_total",
-    "generation_tokens_total",
-    "requests_ok_total",
-    "requests_failed_total",
-    "request_duration_seconds_total",
-    "prefix_cache_queries_total",
-    "prefix_cache_hits_total",
-)
+# What the window must hold (counters and histograms, the same the rollups fold) and the gauges
+# whose newest sample is read.
+WINDOW_METRICS = (*HISTOGRAMS, *COUNTERS)
 GAUGE_METRICS = (
     "requests_running",
     "requests_waiting",

@@ -7,6 +7,37 @@ the newest row groups; it has no primary key because an index would slow every b
 
 from __future__ import annotations
 
+# Columns of a scenario-minute, and of a scenario-hour (which adds its minute counts).
+_ROLLUP = """
+        start DOUBLE NOT NULL,
+        scenario VARCHAR NOT NULL,
+        prompt_tokens_total DOUBLE,
+        generation_tokens_total DOUBLE,
+        requests_ok_total DOUBLE,
+        requests_failed_total DOUBLE,
+        request_duration_seconds_total DOUBLE,
+        prefix_cache_queries_total DOUBLE,
+        prefix_cache_hits_total DOUBLE,
+        e2e_bounds DOUBLE[],
+        e2e_counts DOUBLE[],
+        e2e_left_out DOUBLE,
+        ttft_bounds DOUBLE[],
+        ttft_counts DOUBLE[],
+        ttft_left_out DOUBLE,
+        gpu_util DOUBLE,
+        gpu_memory DOUBLE,
+        kv_use DOUBLE,
+        running DOUBLE,
+        waiting DOUBLE,
+        gpu_power_w DOUBLE,
+        gpu_temp_c DOUBLE,
+        eval_pass_rate DOUBLE,
+        index_age_s DOUBLE,
+        health VARCHAR NOT NULL,
+        model VARCHAR,
+        prompt VARCHAR,
+        index_version VARCHAR"""
+
 MIGRATIONS: list[str] = [
     # 1: raw samples, endpoint states, eval runs, index manifests, per-scenario rollups.
     """
@@ -59,64 +90,10 @@ MIGRATIONS: list[str] = [
     """
     DROP TABLE scenario_status;
     CREATE TABLE minutes (
-        start DOUBLE NOT NULL,
-        scenario VARCHAR NOT NULL,
-        prompt_tokens_total DOUBLE,
-        generation_tokens_total DOUBLE,
-        requests_ok_total DOUBLE,
-        requests_failed_total DOUBLE,
-        request_duration_seconds_total DOUBLE,
-        prefix_cache_queries_total DOUBLE,
-        prefix_cache_hits_total DOUBLE,
-        e2e_bounds DOUBLE[],
-        e2e_counts DOUBLE[],
-        e2e_left_out DOUBLE,
-        ttft_bounds DOUBLE[],
-        ttft_counts DOUBLE[],
-        ttft_left_out DOUBLE,
-        gpu_util DOUBLE,
-        gpu_memory DOUBLE,
-        kv_use DOUBLE,
-        running DOUBLE,
-        waiting DOUBLE,
-        gpu_power_w DOUBLE,
-        gpu_temp_c DOUBLE,
-        eval_pass_rate DOUBLE,
-        index_age_s DOUBLE,
-        health VARCHAR NOT NULL,
-        model VARCHAR,
-        prompt VARCHAR,
-        index_version VARCHAR
+{_ROLLUP}
     );
     CREATE TABLE hours (
-        start DOUBLE NOT NULL,
-        scenario VARCHAR NOT NULL,
-        prompt_tokens_total DOUBLE,
-        generation_tokens_total DOUBLE,
-        requests_ok_total DOUBLE,
-        requests_failed_total DOUBLE,
-        request_duration_seconds_total DOUBLE,
-        prefix_cache_queries_total DOUBLE,
-        prefix_cache_hits_total DOUBLE,
-        e2e_bounds DOUBLE[],
-        e2e_counts DOUBLE[],
-        e2e_left_out DOUBLE,
-        ttft_bounds DOUBLE[],
-        ttft_counts DOUBLE[],
-        ttft_left_out DOUBLE,
-        gpu_util DOUBLE,
-        gpu_memory DOUBLE,
-        kv_use DOUBLE,
-        running DOUBLE,
-        waiting DOUBLE,
-        gpu_power_w DOUBLE,
-        gpu_temp_c DOUBLE,
-        eval_pass_rate DOUBLE,
-        index_age_s DOUBLE,
-        health VARCHAR NOT NULL,
-        model VARCHAR,
-        prompt VARCHAR,
-        index_version VARCHAR,
+{_ROLLUP},
         minutes INTEGER NOT NULL,
         critical_minutes INTEGER NOT NULL,
         first_minute DOUBLE NOT NULL
@@ -131,7 +108,7 @@ MIGRATIONS: list[str] = [
         critical_minutes INTEGER NOT NULL,
         PRIMARY KEY (scenario, kind, version)
     );
-    """,
+    """.replace("{_ROLLUP}", _ROLLUP.strip("\n")),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
