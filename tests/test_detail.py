@@ -118,3 +118,15 @@ def test_eval_points_keep_the_newest_runs_of_each_suite() -> None:
     a = [p for p in points if p.suite == "a"]
     assert len(a) == d.EVAL_POINTS and a[-1].finished_at == 22.0
     assert [p.finished_at for p in points] == sorted(p.finished_at for p in points)
+
+
+def test_spend_is_described_with_its_counters_and_prices() -> None:
+    from aiops_tui.signals.provenance import describe_spend
+
+    chat = CONFIG.scenario("support-chat")
+    spend = d.spend(chat, 86400 * 100 + 3600, row(60, 1e6), [], cost_per_hour=1.0)
+    p = describe_spend(chat, spend, "projected_today")
+    assert "vllm:prompt_tokens_total" in p.sources[0] and "0.2 in / 0.6 out USD" in p.sources[1]
+    assert p.why_missing == ""
+    baseline = describe_spend(chat, spend, "baseline_daily")
+    assert "no full day" in baseline.why_missing

@@ -199,6 +199,10 @@ async def test_window_keys_and_describe_in_the_scenario_view(recorded) -> None:
         await pilot.press("j", "j")  # past p99 to TTFT p95
         assert describe.current.field == "ttft_p95_s"
         assert "vllm:time_to_first_token_seconds_bucket" in describe.current.sources[0]
+        await pilot.press("end")  # the last entries: today's spend, projected, baseline
+        await pilot.pause()
+        assert describe.current.field == "baseline_daily"
+        assert "no full day of history" in describe.current.why_missing
         await pilot.press("escape")
         assert app.screen is view
 

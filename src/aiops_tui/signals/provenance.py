@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiops_tui.config.models import Scenario
+from aiops_tui.signals.detail import Spend
 from aiops_tui.signals.status import Model, ScenarioStatus
 from aiops_tui.signals.units import span
 from aiops_tui.sources.families import BY_KIND
@@ -156,3 +157,34 @@ def describe(scenario: Scenario, status: ScenarioStatus, field: str, source: str
                       "of this scenario exposes it"], window=window_text,
                       formula=recipe.formula, promql=promql,
                       why_missing=status.missing.get(field, ""))
+
+
+SPEND = {
+    "today_so_far": ("spent today (UTC)",
+                     "the day's token increases from the minute and hourly rollups since "
+                     "midnight UTC, plus the minute being filled, at the scenario's prices"),
+    "projected_today": ("projected spend today",
+                        "spent so far + cost per hour over the fleet window × hours left until "
+                        "midnight UTC"),
+    "baseline_daily": ("trailing 7-day daily cost",
+                       "mean cost of the previous seven UTC days that the rollups cover for "
+                       "20 hours or more, at today's prices"),
+}
+
+
+def describe_spend(scenario: Scenario, spend: Spend, field: str) -> Provenance:
+    """Provenance of a ``Spend`` figure on the scenario view."""
+    title, formula = SPEND[field]
+    names = sorted({n for e in scenario.endpoints for m in ("prompt_tokens_total",
+                                                           "generation_tokens_total")
+                    for n in _engine_names(e.kind, m)})
+    p = scenario.pricing
+    return Provenance(
+        field=field, title=title,
+        sources=[f"token counters: {', '.join(names) or 'none on these endpoints'}",
+                 f"prices: {p.input_per_mtok:g} in / {p.output_per_mtok:g} out "
+                 f"{p.currency} per million tokens; budget {spend.daily_budget:g} a day"],
+        window="today so far" if field != "baseline_daily" else
+        f"previous 7 days ({spend.baseline_days} full)",
+        formula=formula,
+        why_missing=spend.why if getattr(spend, field) is None else "")

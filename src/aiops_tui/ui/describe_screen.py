@@ -16,7 +16,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from aiops_tui.config.models import Scenario
-from aiops_tui.signals.provenance import RECIPES, Provenance, describe
+from aiops_tui.signals.detail import Spend
+from aiops_tui.signals.provenance import RECIPES, SPEND, Provenance, describe, describe_spend
 from aiops_tui.signals.status import ScenarioStatus
 from aiops_tui.signals.units import span
 from aiops_tui.ui import format as fmt
@@ -67,17 +68,25 @@ class DescribeScreen(ModalScreen[None]):
     ]
 
     def __init__(self, scenario: Scenario, status: ScenarioStatus, source: str,
-                 field: str = "p95_s") -> None:
+                 spend: Spend | None = None, field: str = "p95_s") -> None:
         super().__init__()
-        self.scenario, self.status, self.source = scenario, status, source
-        self.fields = list(RECIPES)
+        self.scenario, self.status, self.source, self.spend = scenario, status, source, spend
+        self.fields = list(RECIPES) + (list(SPEND) if spend else [])
         self.first = self.fields.index(field) if field in self.fields else 0
         self.current: Provenance | None = None  # what the right-hand pane shows
 
+    def _describe(self, field: str) -> tuple[Provenance, str]:
+        if field in SPEND and self.spend is not None:
+            return (describe_spend(self.scenario, self.spend, field),
+                    fmt.money(getattr(self.spend, field)))
+        return (describe(self.scenario, self.status, field, self.source),
+                value_text(self.status, field))
+
     def compose(self) -> ComposeResult:
-        options = [Option(Text.assemble((RECIPES[f].title, ""), "  ",
-                                        (value_text(self.status, f), "bold")), id=f)
-                   for f in self.fields]
+        options = []
+        for f in self.fields:
+            p, value = self._describe(f)
+            options.append(Option(Text.assemble(p.title, "  ", (value, "bold")), id=f))
         with Horizontal(id="describe-body"):
             yield OptionList(*options, id="describe-fields")
             with VerticalScroll(id="describe-detail"):
@@ -94,11 +103,12 @@ class DescribeScreen(ModalScreen[None]):
             self._show(event.option.id)
 
     def _show(self, field: str) -> None:
-        p = self.current = describe(self.scenario, self.status, field, self.source)
+        p, value = self._describe(field)
+        self.current = p
         header = Text(f"{fmt.clean(self.scenario.id)} · window {span(round(self.status.window_s))}"
                       f" · {self.source}", style="dim")
         self.query_one("#describe-text", Static).update(
-            Group(header, provenance_panel(p, value_text(self.status, field))))
+            Group(header, provenance_panel(p, value)))
 
     def action_move(self, by: int) -> None:
         fields = self.query_one(OptionList)

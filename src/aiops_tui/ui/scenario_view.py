@@ -149,8 +149,10 @@ class ScenarioView(Screen[None]):
         from aiops_tui.ui.describe_screen import DescribeScreen
 
         status, source = self.shown
+        detail = self.detail if self._detail_window == self.window else None
         if status is not None:
-            self.app.push_screen(DescribeScreen(self.scenario, status, source))
+            self.app.push_screen(DescribeScreen(self.scenario, status, source,
+                                                detail.spend if detail else None))
 
     def action_scroll_down(self) -> None:
         self.query_one(VerticalScroll).scroll_down()
