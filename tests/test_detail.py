@@ -44,17 +44,20 @@ def test_spend_projects_the_day_and_averages_only_full_days() -> None:
     assert s.projected_today == pytest.approx(26 + 2.0 * 18)
     assert s.baseline_days == 2 and s.baseline_daily == pytest.approx((260 + 520) / 2)
     young = d.spend(chat, now, row(10, 1e6), [row(300, 1e6)], cost_per_hour=None)
-    assert young.baseline_daily is None and "5.0h stored" in young.why
+    assert young.baseline_daily is None and "5.0h stored" in young.reasons["baseline_daily"]
     assert young.projected_today is None
+    assert "no current burn rate" in young.reasons["projected_today"]
     fresh = d.spend(chat, now, None, [], cost_per_hour=2.0)
     assert fresh.today_so_far is None and fresh.projected_today is None
-    assert "nothing collected yet today" in fresh.why
+    assert "nothing collected yet today" in fresh.reasons["today_so_far"]
 
 
 def test_no_token_counters_means_unknown_spend_not_zero() -> None:
     triage = CONFIG.scenario("claims-triage")
     s = d.spend(triage, 86400.0, row(60, None), [row(1440, None)], cost_per_hour=None)
-    assert s.today_so_far is None and s.baseline_daily is None and "no token counters" in s.why
+    assert s.today_so_far is None and s.baseline_daily is None
+    assert "no token counters" in s.reasons["today_so_far"]
+    assert "no token counters" in s.reasons["baseline_daily"]
 
 
 def test_builds_carry_the_document_change() -> None:

@@ -106,3 +106,22 @@ def test_a_stamp_inside_a_written_minute_goes_to_the_first_open_one() -> None:
     assert late.counters["prompt_tokens_total"] == 5
     [flushed] = rollup.flush()
     assert flushed.start == 60.0 and rollup.closed_until == 120.0
+
+
+
+def test_the_minute_being_filled_counts_from_the_cycle_before_it() -> None:
+    """A console restarted at :55 of a minute its predecessor flushed at :50: the new cycles
+    go to the next minute, and their rate is over the 5 s since the last stored scrape."""
+    from aiops_tui.config import load_config
+    from aiops_tui.signals.detail import chart
+    from aiops_tui.store.points import SeriesPoints
+    from tests.conftest import DEMO_CONFIG
+
+    rollup = MinuteRollup(closed_until=120.0)
+    rollup.seed([SeriesPoints("s", "a", "prompt_tokens_total", {}, [110.0], [100.0])])
+    rollup.add("s", "a", 115.0, tokens(150))
+    row = rollup.pending("s", 115.0)
+    assert (row.start, row.covers_from, row.counters["prompt_tokens_total"]) == (120.0, 110.0,
+                                                                                 50.0)
+    pricing = load_config(DEMO_CONFIG)[0].scenario("support-chat").pricing
+    assert chart([row], 60.0, pricing, now=115.0).values["tokens_in_per_min"] == [600.0]

@@ -185,7 +185,7 @@ def _demo(config, store: Path, seed: int) -> int:  # type: ignore[no-untyped-def
 def _backfill_demo(config, store: Path,  # type: ignore[no-untyped-def]
                    now: float | None = None) -> None:
     """A fresh demo store starts with a week of simulated past (see ``demo.history``)."""
-    from aiops_tui.demo.history import past_hours
+    from aiops_tui.demo.history import past
     from aiops_tui.store.db import StoreError, StoreLocked, open_writer
 
     try:
@@ -194,8 +194,9 @@ def _backfill_demo(config, store: Path,  # type: ignore[no-untyped-def]
         return  # another console has it (and its history), or _run will say what is wrong
     try:
         if not db.has_history():
-            db.write_minutes(past_hours(config, now or time.time()), "hours",
-                             count_versions=True)
+            hours, minutes = past(config, now or time.time())
+            db.write_minutes(hours, "hours", count_versions=True)
+            db.write_minutes(minutes)
     finally:
         db.close()
 

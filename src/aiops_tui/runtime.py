@@ -55,6 +55,7 @@ class Runtime:
         # The store is used from worker threads; closing it must wait for the one in flight
         # (a cancelled await does not stop its thread).
         self._store_lock = threading.Lock()
+        self._closing = False
         self.last: FleetSnapshot | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -76,6 +77,9 @@ class Runtime:
         store.keep_recent(self.config.console.window_s + 2 * self.interval,
                           WINDOW_METRICS + GAUGE_METRICS)
         with self._store_lock:  # a follower taking over: detail() must not see it half open
+            if self._closing:  # the console quit while the store was opening
+                store.close()
+                return Mode.WRITER
             self.store = store
             self.mode, self.holder = Mode.WRITER, f"PID {os.getpid()}"
             self.last = None  # the old writer's picture: detail() waits for our own
@@ -83,6 +87,8 @@ class Runtime:
         return self.mode
 
     async def aclose(self) -> None:
+        with self._store_lock:
+            self._closing = True
         if self._collector:
             await self._collector.aclose()
             self._collector = None
@@ -142,6 +148,7 @@ class Runtime:
                                    s.versions.live())
         self.store.write_minutes(self.store.rollup.close(before=now))
         self.store.roll_up_hours(now)
+        self.last = snapshot  # under the store lock: detail() never pairs it with older rows
         live.publish(self.store_path, snapshot)
         if now - self._last_retention > RETENTION_EVERY_S:
             console = self.config.console
@@ -271,7 +278,8 @@ class Runtime:
             rows, newer = store.history(scenario_id, since, now, step), []
         pending = store.rollup.pending(scenario_id, now)
         for part in [*newer, *([pending] if pending else [])]:
-            start = since + (part.covers_from - since) // step * step
+            # The step its minute falls in; a minute ahead of now (see ``closed_until``) is now's.
+            start = since + (min(part.start, now) - since) // step * step
             if rows and rows[-1].start == start:
                 rows[-1] = combine([rows[-1], part])
                 rows[-1].start = start

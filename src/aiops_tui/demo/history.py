@@ -26,12 +26,13 @@ def _histogram(bounds: tuple[float, ...], median: float, sigma: float, n: float)
     return Histogram((*bounds, math.inf), [n * cdf(b) for b in bounds] + [n])
 
 
-def _hour(scenario: Scenario, p: Profile, start: float) -> MinuteRow:
-    hour_of_day = ((start + HOUR / 2) % 86400) / 3600
+def _span(scenario: Scenario, p: Profile, start: float, seconds: float) -> MinuteRow:
+    """What ``seconds`` of traffic from ``start`` would add up to, on average."""
+    hour_of_day = ((start + seconds / 2) % 86400) / 3600
     load = 1.0 + 0.45 * math.sin(2 * math.pi * (hour_of_day - 9) / 24)  # ScenarioSim.diurnal
     concurrency = p.rps * load * p.latency_median * 1.2
     slowdown = 1.0 + max(0.0, concurrency / p.capacity - 0.7) * 2.5
-    requests = p.rps * load * HOUR
+    requests = p.rps * load * seconds
     failed = requests * p.error_p
     kinds = {e.kind for e in scenario.endpoints}
     counters = {"requests_ok_total": requests - failed, "requests_failed_total": failed}
@@ -65,11 +66,20 @@ def _hour(scenario: Scenario, p: Profile, start: float) -> MinuteRow:
     return MinuteRow(start=start, scenario=scenario.id, counters=counters,
                      histograms=histograms, gauges=gauges, health="ok",
                      versions={"model": v.model, "prompt": v.prompt, "index": v.index},
-                     minutes=60)
+                     minutes=round(seconds / 60))
 
 
-def past_hours(config: Config, now: float, days: int = DAYS) -> list[MinuteRow]:
-    """Every scenario's hours of the ``days`` before the hour ``now`` falls in."""
-    first = now - now % HOUR - days * 86400
-    return [_hour(scenario, profile_for(scenario, index), first + h * HOUR)
-            for index, scenario in enumerate(config.scenarios) for h in range(days * 24)]
+def past(config: Config, now: float, days: int = DAYS) -> tuple[list[MinuteRow],
+                                                                 list[MinuteRow]]:
+    """Every scenario's past from midnight UTC ``days`` ago: whole hours up to the hour
+    ``now`` falls in, then that hour's minutes up to ``now``'s, so live collection carries on
+    without a gap and the first day of the baseline is a whole one."""
+    hour, minute = now - now % HOUR, now - now % 60
+    first = now - now % 86400 - days * 86400
+    profiles = [(scenario, profile_for(scenario, index))
+                for index, scenario in enumerate(config.scenarios)]
+    hours = [_span(scenario, p, start, HOUR) for scenario, p in profiles
+             for start in range(int(first), int(hour), int(HOUR))]
+    minutes = [_span(scenario, p, start, 60.0) for scenario, p in profiles
+               for start in range(int(hour), int(minute), 60)]
+    return hours, minutes

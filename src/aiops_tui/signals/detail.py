@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from pydantic import Field
+
 from aiops_tui.config.models import Pricing, Scenario
 from aiops_tui.signals.quality import pass_rate
 from aiops_tui.signals.status import Model, ScenarioStatus
@@ -47,7 +49,7 @@ class Spend(Model):
     daily_budget: float
     baseline_daily: float | None  # mean daily cost over the previous full days (up to 7)
     baseline_days: int
-    why: str = ""  # what is missing, when something is
+    reasons: dict[str, str] = Field(default_factory=dict)  # field -> why it has no value
 
 
 class VersionEntry(Model):
@@ -153,20 +155,25 @@ def spend(scenario: Scenario, now: float, today: MinuteRow | None,
     full = [d for d in days if d.minutes >= FULL_DAY_MINUTES]
     baseline = _finite(math.fsum(_row_cost(d, pricing) for d in full) / len(full)) \
         if full else None
-    why = ""
+    uncounted = "no token counters on this scenario's endpoints: spend cannot be counted"
+    rows = [r for r in (today, *days) if r is not None]
+    no_tokens = bool(rows) and all(r.counters.get("prompt_tokens_total") is None for r in rows)
+    reasons = {}
     if today is None:
-        why = "nothing collected yet today (UTC)"
+        reasons["today_so_far"] = "nothing collected yet today (UTC)"
     elif so_far is None:
-        why = "no token counters on this scenario's endpoints: spend cannot be counted"
-    elif baseline is None:
+        reasons["today_so_far"] = uncounted
+    if projected is None:
+        reasons["projected_today"] = (reasons.get("today_so_far")
+                                      or "no current burn rate to project from")
+    if baseline is None:
         stored = sum(d.minutes for d in days) / 60
-        why = (f"no full day of history before today yet ({stored:.1f}h stored; a day counts "
-               f"with {FULL_DAY_MINUTES // 60}h or more)")
-    elif projected is None:
-        why = "no current burn rate to project from"
+        reasons["baseline_daily"] = uncounted if no_tokens else (
+            f"no full day of history before today yet ({stored:.1f}h stored; a day counts "
+            f"with {FULL_DAY_MINUTES // 60}h or more)")
     return Spend(currency=pricing.currency, today_so_far=so_far, projected_today=projected,
                  daily_budget=scenario.budget.daily, baseline_daily=baseline,
-                 baseline_days=len(full), why=why)
+                 baseline_days=len(full), reasons=reasons)
 
 
 def ledger(spans: Sequence[VersionSpan], live: dict[str, str | None]

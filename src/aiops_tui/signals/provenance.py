@@ -187,4 +187,4 @@ def describe_spend(scenario: Scenario, spend: Spend, field: str) -> Provenance:
         window="today so far" if field != "baseline_daily" else
         f"previous 7 days ({spend.baseline_days} full)",
         formula=formula,
-        why_missing=spend.why if getattr(spend, field) is None else "")
+        why_missing=spend.reasons.get(field, "") if getattr(spend, field) is None else "")

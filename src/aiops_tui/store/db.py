@@ -238,11 +238,12 @@ class Store:
             ))
         spans: dict[tuple[str, str, str], list[float]] = {}  # first, last, minutes, critical
         for r in rows if count_versions else ():
-            last = r.start + (r.minutes - 1) * 60
+            first = r.covers_from
+            last = first + (r.minutes - 1) * 60  # rows hold consecutive minutes from the first
             for kind in ("model", "prompt", "index"):
                 if version := r.versions.get(kind):
-                    span = spans.setdefault((r.scenario, kind, version), [r.start, last, 0, 0])
-                    span[0], span[1] = min(span[0], r.covers_from), max(span[1], last)
+                    span = spans.setdefault((r.scenario, kind, version), [first, last, 0, 0])
+                    span[0], span[1] = min(span[0], first), max(span[1], last)
                     span[2] += r.minutes
                     span[3] += r.critical
         live = [(*key, *span) for key, span in spans.items()]

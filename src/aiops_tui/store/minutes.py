@@ -104,6 +104,7 @@ def merge_histograms(parts: Iterable[Histogram]) -> Histogram | None:
 class _Open:
     """A minute being filled: counter sums and per-layout bucket sums."""
 
+    since: float  # the cycle before its first: its increases cover the time from there
     counters: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     buckets: dict[str, dict[tuple[float, ...], list[float]]] = field(
         default_factory=lambda: defaultdict(dict))
@@ -129,6 +130,8 @@ class MinuteRollup:
         # or a restart within a minute a stopped console flushed) goes to the first open one,
         # so every scenario-minute is one row and a written one never changes.
         self.closed_until = closed_until
+        self._cycle_at: float | None = None  # the cycle being folded, and the one before it
+        self._previous_at: float | None = None
 
     def seed(self, series: Iterable[SeriesPoints]) -> None:
         """Start from the newest stored values and layouts, so a restart loses no increase."""
@@ -145,6 +148,8 @@ class MinuteRollup:
                 layouts[(s.scenario, s.endpoint, s.metric, rest)].append(bound)
         for key, bounds in layouts.items():
             self._layouts[key] = tuple(sorted(bounds))
+        newest = [s.ts[-1] for s in series if s.ts]
+        self._cycle_at = max(newest, default=None)  # the next increases count from there
 
     def add(self, scenario: str, endpoint: str, at: float,
             samples: Iterable[tuple[str, Labels, float]]) -> None:
@@ -189,10 +194,13 @@ class MinuteRollup:
         return max(math.floor(at / MINUTE) * MINUTE, self.closed_until)
 
     def _minute(self, scenario: str, at: float) -> _Open:
+        if at != self._cycle_at:
+            self._previous_at, self._cycle_at = self._cycle_at, at
         key = (scenario, self._start(at))
         found = self._open.get(key)
         if found is None:
-            found = self._open[key] = _Open()
+            since = at if self._previous_at is None else min(self._previous_at, at)
+            found = self._open[key] = _Open(since=since)
         return found
 
     def close(self, before: float) -> list[MinuteRow]:
@@ -210,10 +218,16 @@ class MinuteRollup:
         return [self._row(key, self._open.pop(key)) for key in done]
 
     def pending(self, scenario: str, at: float) -> MinuteRow | None:
-        """The minute still being filled, for windows that reach up to now."""
+        """The minute still being filled, for windows that reach up to now. Its ``first`` is
+        the cycle its increases count from, so a rate over it divides by the time they took
+        (its start may even lie ahead of ``at``: see ``closed_until``)."""
         key = (scenario, self._start(at))
         found = self._open.get(key)
-        return None if found is None else self._row(key, found)
+        if found is None:
+            return None
+        row = self._row(key, found)
+        row.first = found.since
+        return row
 
     @staticmethod
     def _row(key: tuple[str, float], minute: _Open) -> MinuteRow:

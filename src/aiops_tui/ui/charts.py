@@ -49,6 +49,8 @@ def draw(plot: PlotextPlot, panel: str, chart: Chart, now: float) -> None:
             xs, ys = zip(*points, strict=True)
             plt.plot(list(xs), list(ys), label=label, marker="hd", yside=side)
             top[side] = max(top[side], *ys)
+    # Time runs from the oldest step to now, whatever is drawn (one point must not flip it).
+    plt.xlim(-chart.step_s * max(1, len(chart.at)) / unit, 0)
     # Axes from zero, so a flat line reads as flat rather than as noise blown up to full height.
     for side, highest in top.items():
         if highest > 0:

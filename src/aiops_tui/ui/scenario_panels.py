@@ -104,8 +104,8 @@ def spend(detail: ScenarioDetail) -> Table:
     if s.baseline_daily is not None:
         baseline += f" (mean of {s.baseline_days} full day{'s' * (s.baseline_days != 1)})"
     _row(table, "trailing 7-day", baseline)
-    if s.why:
-        _row(table, "", fmt.literal(s.why, "dim"))
+    for reason in dict.fromkeys(s.reasons.values()):  # each distinct reason once
+        _row(table, "", fmt.literal(reason, "dim"))
     return table
 
 
