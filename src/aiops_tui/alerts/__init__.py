@@ -1,0 +1,1 @@
+"""Alert rules and their lifecycle: pure, no I/O (issue 4)."""
