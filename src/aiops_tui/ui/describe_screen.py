@@ -50,11 +50,11 @@ def provenance_panel(p: Provenance, value: str) -> Group:
     table.add_column()
     table.add_row("value", fmt.literal(value))
     for i, source in enumerate(p.sources):
-        table.add_row("from" if i == 0 else "", Text(fmt.clean(source)))
+        table.add_row("from" if i == 0 else "", Text(fmt.clean(source), overflow="fold"))
     table.add_row("window", Text(p.window))
     table.add_row("formula", Text(p.formula))
     if p.promql:
-        table.add_row("PromQL", Text(fmt.clean(p.promql), style="cyan"))
+        table.add_row("PromQL", Text(fmt.clean(p.promql), style="cyan", overflow="fold"))
     if p.why_missing:
         table.add_row("no value", Text(fmt.clean(p.why_missing), style="yellow"))
     return Group(Text(p.title, style="bold"), table)
