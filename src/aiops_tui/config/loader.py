@@ -10,14 +10,16 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from aiops_tui.config.models import Config
 from aiops_tui.paths import bundled_config, user_config_dir
 
 ENV_VAR = "AIOPS_TUI_CONFIG"
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,11 @@ def load_config(path: str | os.PathLike[str] | None = None) -> tuple[Config, Pat
 
 
 def parse_config(text: str, name: str = "<config>") -> Config:
+    return parse_yaml(text, name, Config)
+
+
+def parse_yaml(text: str, name: str, model: type[M]) -> M:
+    """``text`` validated as ``model``, or ``ConfigError`` naming file, line and field."""
     try:
         loader = yaml.SafeLoader(text)
         try:
@@ -76,7 +83,7 @@ def parse_config(text: str, name: str = "<config>") -> Config:
     if not isinstance(data, dict):
         raise ConfigError([ConfigProblem(name, 1, "-", "expected a mapping at the top level")])
     try:
-        return Config.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = [
             ConfigProblem(name, _line_of(root, err["loc"]), _field(err["loc"]), _message(err))
