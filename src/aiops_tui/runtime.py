@@ -180,21 +180,17 @@ class Runtime:
                 latest: tuple[dict[str, list[EvalRow]], dict[str, ManifestRow]],
                 rollup: MinuteRow | None = None, step: float = 60.0) -> ScenarioStatus:
         """One scenario over ``window``: from raw samples in memory when the window fits,
-        else from ``rollup``, the window's minutes summed (whole minutes, clamped to the
-        history there is)."""
+        else from ``rollup``, the window's rollups summed (whole ``step``-long steps, clamped
+        to the history there is)."""
         from aiops_tui.signals.assess import GAUGE_METRICS, WINDOW_METRICS, assess
         from aiops_tui.signals.window import Window, from_rollup, from_samples
 
         assert self.store is not None and self.store.recent is not None
         fresh = window.end - STALE_AFTER_INTERVALS * self.interval
-        series, gauges = [], []
-        for s in self.store.recent.of(scenario.id):
-            if s.metric in WINDOW_METRICS:
-                series.append(s)
-            elif s.metric in GAUGE_METRICS and s.ts[-1] >= fresh:
-                gauges.append(s)
+        recent = self.store.recent.of(scenario.id)
+        gauges = [s for s in recent if s.metric in GAUGE_METRICS and s.ts[-1] >= fresh]
         if window.seconds <= self.store.recent.span:
-            figures = from_samples(series, window)
+            figures = from_samples([s for s in recent if s.metric in WINDOW_METRICS], window)
         else:
             # Whole steps: from the one the window starts in, or the first minute stored.
             start = window.start - window.start % step
@@ -235,9 +231,9 @@ class Runtime:
         # ``Store.history``) from the one the window starts in; together they are the window's
         # rollup figure too, so one history read serves both.
         step = d.chart_step(window_s)
-        unit = 3600.0 if step % 3600 == 0 else 60.0
         steps = self._steps(scenario.id, window.start - window.start % step, now, step)
-        if window_s <= self.store.recent.span:
+        raw = window_s <= self.store.recent.span
+        if raw:
             status = self._assess(scenario, window, current.endpoints, self._latest())
         else:
             status = self._assess(scenario, window, current.endpoints, self._latest(),
@@ -249,8 +245,8 @@ class Runtime:
                                       status.versions.live())
         return d.ScenarioDetail(
             status=status,
-            source="raw samples" if window_s <= self.store.recent.span else (
-                "hourly rollups" if unit == 3600 else "minute rollups"),
+            source="raw samples" if raw else (
+                "hourly rollups" if step % 3600 == 0 else "minute rollups"),
             chart=d.chart(steps, step, scenario.pricing, now),
             spend=d.spend(scenario, now, today, days, current.cost_per_hour),
             versions=entries, last_known_good=last_good,

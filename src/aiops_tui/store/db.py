@@ -98,7 +98,9 @@ class Store:
         # The end of the newest minute written; nothing before it is written again.
         self._minutes_until: float | None = None if newest is None else newest + 60
         self.rollup = MinuteRollup(closed_until=self._minutes_until or float("-inf"))
-        self._rolled_until: float | None = None
+        newest_hour = con.sql("SELECT max(start) FROM hours").fetchall()[0][0]
+        # The end of the newest hour rolled up: minutes from here on are not in ``hours``.
+        self._rolled_until: float | None = None if newest_hour is None else newest_hour + HOUR
         self._steps_read: dict[tuple[str, str, float, float], MinuteRow] = {}
         self._documents_written = 0  # eval runs and index builds: reads of them are kept
         self._documents_read: dict[tuple[str, str], tuple[int, list]] = {}
@@ -261,9 +263,12 @@ class Store:
                         minutes = minutes + excluded.minutes,
                         critical_minutes = critical_minutes + excluded.critical_minutes
                     """, dict(zip("skvflnc", map(list, zip(*live, strict=True)), strict=True)))
-        if table == "minutes" and rows:
-            self._minutes_until = max(self._minutes_until or 0.0,
-                                      max(r.start for r in rows) + 60)
+        if rows:  # what is written never changes: readers may keep it (see ``history``)
+            newest = max(r.start for r in rows) + (60 if table == "minutes" else HOUR)
+            if table == "minutes":
+                self._minutes_until = max(self._minutes_until or 0.0, newest)
+            else:
+                self._rolled_until = max(self._rolled_until or 0.0, newest)
 
     def has_history(self) -> bool:
         """Whether any minute or hour is stored (a demo backfills only an empty store)."""
@@ -291,9 +296,6 @@ class Store:
 
     def rolled_until(self) -> float | None:
         """The end of the newest hour in ``hours``: minutes from here on are not in it."""
-        if self._rolled_until is None:
-            newest = self.con.sql("SELECT max(start) FROM hours").fetchall()[0][0]
-            self._rolled_until = None if newest is None else newest + HOUR
         return self._rolled_until
 
     @contextlib.contextmanager
