@@ -13,6 +13,7 @@ from aiops_tui.config.models import Scenario
 from aiops_tui.signals.detail import Spend
 from aiops_tui.signals.status import Model, ScenarioStatus
 from aiops_tui.signals.units import span
+from aiops_tui.signals.window import Window
 from aiops_tui.sources.families import BY_KIND
 
 
@@ -130,7 +131,8 @@ def describe(scenario: Scenario, status: ScenarioStatus, field: str, source: str
     recipe = RECIPES[field]
     if field == "p95_s" and status.latency_kind == "mean":
         recipe = MEAN_LATENCY
-    window = span(round(status.window_s))
+    window = span(round(status.window_s))  # valid as a PromQL range
+    label = Window(0.0, round(status.window_s)).label
     sources = []
     if recipe.feed:
         feed = scenario.evals if recipe.feed == "evals" else scenario.index
@@ -144,7 +146,7 @@ def describe(scenario: Scenario, status: ScenarioStatus, field: str, source: str
                                + ", ".join(names))
         gauge = not any(m.endswith(("_total", "_bucket")) for m in recipe.metrics)
         window_text = ("newest sample (no older than 3 scrape intervals)" if gauge else
-                       f"last {window}, from {source}" + (
+                       f"last {label}, from {source}" + (
                            "; whole steps, no extrapolation at the edges"
                            if source.endswith("rollups") else
                            "; Prometheus rules (extrapolated to the window edges)"))

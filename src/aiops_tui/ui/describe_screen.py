@@ -19,7 +19,7 @@ from aiops_tui.config.models import Scenario
 from aiops_tui.signals.detail import Spend
 from aiops_tui.signals.provenance import RECIPES, SPEND, Provenance, describe, describe_spend
 from aiops_tui.signals.status import ScenarioStatus
-from aiops_tui.signals.units import span
+from aiops_tui.signals.window import Window
 from aiops_tui.ui import format as fmt
 
 
@@ -105,8 +105,9 @@ class DescribeScreen(ModalScreen[None]):
     def _show(self, field: str) -> None:
         p, value = self._describe(field)
         self.current = p
-        header = Text(f"{fmt.clean(self.scenario.id)} · window {span(round(self.status.window_s))}"
-                      f" · {self.source}", style="dim")
+        window = Window(0.0, round(self.status.window_s)).label
+        header = Text(f"{fmt.clean(self.scenario.id)} · window {window} · {self.source}",
+                      style="dim")
         self.query_one("#describe-text", Static).update(
             Group(header, provenance_panel(p, value)))
 
