@@ -142,3 +142,13 @@ def test_an_hour_rolled_up_remembers_its_first_minute(tmp_path: Path) -> None:
     store.close()
     assert (hour.start, hour.covers_from, hour.minutes) == (0.0, 3000.0, 10)
     assert hour.counters["prompt_tokens_total"] == 100.0
+
+
+def test_hours_outlive_the_retention_by_a_day_for_the_cost_baseline(tmp_path: Path) -> None:
+    store = open_writer(tmp_path / "r.duckdb")
+    week, now = 7 * 86400.0, 10 * 86400.0
+    store.write_minutes([MinuteRow(start=now - week - 3600.0 * h, scenario="s", minutes=60)
+                         for h in (12, 23, 25)], "hours")
+    store.apply_retention(week, now=now)
+    assert store.count("hours") == 2  # 12h and 23h past the retention kept; 25h gone
+    store.close()

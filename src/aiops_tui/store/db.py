@@ -319,9 +319,9 @@ class Store:
                         now: float | None = None) -> int:
         """Delete what is older than the retention; returns raw samples deleted.
 
-        Raw samples and endpoint states go after ``raw_seconds`` (default: the same); hourly
-        rollups, eval runs and manifests after ``keep_seconds``; minute rollups after two days
-        at most. The newest eval run of
+        Raw samples and endpoint states go after ``raw_seconds`` (default: the same); eval
+        runs and manifests after ``keep_seconds``, hourly rollups a day later; minute rollups
+        after two days at most. The newest eval run of
         each suite and the newest manifest of each index are kept whatever their age: an index
         last built ten days ago must still show as ten days old.
         """
@@ -335,7 +335,8 @@ class Store:
             # Minutes serve windows under a day and the hour not yet rolled; hours the rest.
             self.con.execute("DELETE FROM minutes WHERE start < ?",
                              [max(cutoff, now - MINUTES_KEPT_S)])
-            self.con.execute("DELETE FROM hours WHERE start < ?", [cutoff])
+            # A day longer: the trailing 7-day cost baseline needs its oldest day whole.
+            self.con.execute("DELETE FROM hours WHERE start < ?", [cutoff - 86400.0])
             self.con.execute(
                 """DELETE FROM eval_runs WHERE finished_at < ? AND (scenario, suite, finished_at)
                    NOT IN (SELECT scenario, suite, max(finished_at) FROM eval_runs GROUP BY ALL)""",
