@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from aiops_tui.alerts.burn_rate import DEFAULT_PAIRS, BurnPair, burn_rate, burning
+from aiops_tui.alerts.burn_rate import burn_rate, burning
 from aiops_tui.alerts.lifecycle import Alert, State, step
 
 
@@ -59,15 +59,13 @@ def test_a_resolved_alert_fires_again_only_after_a_new_pending_period() -> None:
 
 def test_burn_rate_follows_the_sre_workbook() -> None:
     # 99.9% target: a 1.44% error ratio burns the budget at 14.4x.
-    assert burn_rate(0.0144, 0.999) == pytest.approx(14.4)
-    assert math.isnan(burn_rate(math.nan, 0.999)) and math.isnan(burn_rate(0.1, 1.0))
-    fast = DEFAULT_PAIRS[0]
-    assert (fast.tier, fast.factor, fast.long_s, fast.short_s) == ("page", 14.4, 3600, 300)
+    assert burn_rate(0.0144, 0.001) == pytest.approx(14.4)
+    assert math.isnan(burn_rate(math.nan, 0.001)) and math.isnan(burn_rate(0.1, 0.0))
+    assert math.isnan(burn_rate(None, 0.001))
 
 
 def test_both_windows_must_burn() -> None:
-    pair = BurnPair("page", 14.4, 3600.0, 300.0)
-    assert burning(pair, {3600.0: 0.02, 300.0: 0.03}, 0.999) is True
-    assert burning(pair, {3600.0: 0.02, 300.0: 0.001}, 0.999) is False  # it has stopped
-    assert burning(pair, {3600.0: 0.001, 300.0: 0.03}, 0.999) is False  # a short blip
-    assert burning(pair, {300.0: 0.03}, 0.999) is None  # no hour of history to judge
+    assert burning(14.4, 0.02, 0.03, 0.001) == (True, pytest.approx(20.0))
+    assert burning(14.4, 0.02, 0.001, 0.001)[0] is False  # it has stopped
+    assert burning(14.4, 0.001, 0.03, 0.001)[0] is False  # a short blip
+    assert burning(14.4, None, 0.03, 0.001)[0] is None  # no hour of history to judge

@@ -48,8 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--config", help=config_help)
     status.add_argument("--store", help=store_help)
     status.add_argument("--json", action="store_true", help="machine-readable output")
-    check = add("check", "Validate a config; exit non-zero with file:line: field: message.")
+    check = add("check", "Validate a config, its alert rules and runbook references; exit "
+                "non-zero with file:line: field: message.")
     check.add_argument("--config", help=config_help)
+    drill = add("drill", "Stage an incident on a demo fleet scenario (or end it with --clear).")
+    drill.add_argument("name", nargs="?", help="the drill; --list shows them")
+    drill.add_argument("--scenario", help="scenario id")
+    drill.add_argument("--clear", action="store_true",
+                       help="end the drill (every drill on the scenario without a name)")
+    drill.add_argument("--list", action="store_true", help="list the drills and exit")
+    drill.add_argument("--config", help="fleet config (default: the bundled demo)")
     return parser
 
 
@@ -60,24 +68,40 @@ def main(argv: list[str] | None = None) -> int:
     from aiops_tui.config import ConfigError, load_config
     from aiops_tui.paths import bundled_config
 
-    explicit = args.config or (bundled_config() if args.command in ("demo", "fleet") else None)
+    if args.command == "drill" and args.list:
+        from aiops_tui.demo.drills import DRILLS
+
+        for d in DRILLS.values():
+            print(f"{d.name:<22}{d.tier:<8}fires {d.alert}: {d.what}")
+        return 0
+    demo_default = args.command in ("demo", "fleet", "drill")
+    explicit = args.config or (bundled_config() if demo_default else None)
     try:
         config, path = load_config(explicit)
+        if args.command == "drill":
+            return _drill(config, args.name, args.scenario, args.clear)
+        if args.command == "fleet":
+            return _fleet(config, args.seed)
+        from aiops_tui.alerts.rules import load_alerting, missing_runbooks, rules_path
+
+        rules = load_alerting(config, path)
+        if args.command == "check" and (problems := missing_runbooks(rules, config, path)):
+            raise ConfigError(problems)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
     if args.command == "check":
         print(f"{path}: ok ({len(config.scenarios)} scenarios, "
-              f"{sum(len(s.endpoints) for s in config.scenarios)} endpoints)")
+              f"{sum(len(s.endpoints) for s in config.scenarios)} endpoints)\n"
+              f"{rules_path(config, path)}: ok ({len(rules.rules)} alert rules, their "
+              "runbooks present)")
         return 0
-    if args.command == "fleet":
-        return _fleet(config, args.seed)
     store = Path(args.store) if getattr(args, "store", None) else _default_store(path)
     if args.command == "status":
-        return _status(config, store, args.json)
+        return _status(config, store, rules, args.json)
     if args.command == "demo":
-        return _demo(config, store, args.seed)
-    return _run(config, store, args.headless, label=str(path.name))
+        return _demo(config, store, rules, args.seed)
+    return _run(config, store, rules, args.headless, label=str(path.name))
 
 
 def _default_store(config_path: Path) -> Path:
@@ -118,11 +142,54 @@ def _fleet(config, seed: int) -> int:  # type: ignore[no-untyped-def]
     return 0
 
 
-def _runtime(config, store: Path):  # type: ignore[no-untyped-def]
+def _drill(config, name: str | None, scenario: str | None,  # type: ignore[no-untyped-def]
+           clear: bool) -> int:
+    """Ask the demo fleet's API (where the config's eval feeds point) to start or end a drill."""
+    import httpx
+
+    from aiops_tui.demo.drills import DRILLS
+
+    if scenario is None or (name is None and not clear):
+        print("aiops-tui drill: give NAME --scenario ID (or --clear, or --list)", file=sys.stderr)
+        return EXIT_CONFIG
+    if name is not None and name not in DRILLS:
+        print(f"aiops-tui drill: no drill {name!r}; known: {', '.join(DRILLS)}", file=sys.stderr)
+        return EXIT_CONFIG
+    if scenario not in {s.id for s in config.scenarios}:
+        print(f"aiops-tui drill: no scenario {scenario!r} in the config", file=sys.stderr)
+        return EXIT_CONFIG
+    api = next((s.evals.url for s in config.scenarios if s.evals), None)
+    if api is None:
+        print("aiops-tui drill: the config points at no demo fleet API", file=sys.stderr)
+        return EXIT_FLEET
+    url = f"{api.scheme}://{api.host}:{api.port}/drills/{scenario}" + (f"/{name}" if name else "")
+    try:
+        reply = httpx.request("DELETE" if clear else "POST", url, timeout=5.0)
+    except httpx.HTTPError as exc:
+        print(f"aiops-tui drill: no demo fleet answers at {url}: {exc}. Start one with "
+              "`aiops-tui demo` or `aiops-tui fleet`.", file=sys.stderr)
+        return EXIT_FLEET
+    if reply.status_code != 200:
+        print(f"aiops-tui drill: the fleet answered HTTP {reply.status_code}: "
+              f"{reply.text[:200]}", file=sys.stderr)
+        return EXIT_FLEET
+    answer = reply.json()
+    if clear:
+        print(f"{scenario}: ended {', '.join(answer['ended']) or 'nothing (none running)'}")
+    elif answer["started"]:
+        d = DRILLS[name]  # type: ignore[index]
+        print(f"{scenario}: {name} started ({d.what}); expect {d.alert} ({d.tier}). "
+              f"End it with: aiops-tui drill {name} --scenario {scenario} --clear")
+    else:
+        print(f"{scenario}: {name} was already running")
+    return 0
+
+
+def _runtime(config, store: Path, rules):  # type: ignore[no-untyped-def]
     from aiops_tui.runtime import Runtime
     from aiops_tui.store.db import StoreError
 
-    runtime = Runtime(config, store)
+    runtime = Runtime(config, store, rules=rules)
     try:
         runtime.open()
     except StoreError as exc:
@@ -131,16 +198,17 @@ def _runtime(config, store: Path):  # type: ignore[no-untyped-def]
     return runtime
 
 
-def _run(config, store: Path, headless: bool, label: str) -> int:  # type: ignore[no-untyped-def]
+def _run(config, store: Path, rules, headless: bool,  # type: ignore[no-untyped-def]
+         label: str) -> int:
     if not headless:
         # The console opens the store in its first cycle, after the first frame is painted;
         # a store it cannot use is reported in its top bar.
         from aiops_tui.runtime import Runtime
         from aiops_tui.ui.app import AiopsApp
 
-        AiopsApp(Runtime(config, store), label=label).run()
+        AiopsApp(Runtime(config, store, rules=rules), label=label).run()
         return 0
-    runtime = _runtime(config, store)
+    runtime = _runtime(config, store, rules)
     if runtime is None:
         return EXIT_STORE
     from aiops_tui.runtime import run_headless
@@ -166,7 +234,7 @@ async def _headless(runtime, run_headless) -> None:  # type: ignore[no-untyped-d
         await runtime.aclose()
 
 
-def _demo(config, store: Path, seed: int) -> int:  # type: ignore[no-untyped-def]
+def _demo(config, store: Path, rules, seed: int) -> int:  # type: ignore[no-untyped-def]
     try:
         fleet = _start_fleet(config, seed)
     except OSError as exc:
@@ -176,7 +244,7 @@ def _demo(config, store: Path, seed: int) -> int:  # type: ignore[no-untyped-def
         return EXIT_FLEET
     _backfill_demo(config, store)
     try:
-        return _run(config, store, headless=False, label="demo fleet")
+        return _run(config, store, rules, headless=False, label="demo fleet")
     finally:
         if fleet is not None:
             fleet.stop()
@@ -201,8 +269,8 @@ def _backfill_demo(config, store: Path,  # type: ignore[no-untyped-def]
         db.close()
 
 
-def _status(config, store: Path, as_json: bool) -> int:  # type: ignore[no-untyped-def]
-    runtime = _runtime(config, store)
+def _status(config, store: Path, rules, as_json: bool) -> int:  # type: ignore[no-untyped-def]
+    runtime = _runtime(config, store, rules)
     if runtime is None:
         return EXIT_STORE
     snapshot = asyncio.run(_status_snapshot(runtime))

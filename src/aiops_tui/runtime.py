@@ -9,7 +9,9 @@ follower whose writer has gone quiet tries to take the store over.
 from __future__ import annotations
 
 import asyncio
+import collections
 import enum
+import getpass
 import os
 import threading
 import time
@@ -24,7 +26,12 @@ from aiops_tui.store import live
 from aiops_tui.store.minutes import GAUGES
 
 if TYPE_CHECKING:
+    from aiops_tui.alerts.book import Book, Notification
+    from aiops_tui.alerts.notify import Dispatcher
+    from aiops_tui.alerts.readings import RollupReadings
+    from aiops_tui.alerts.rules import AlertRules
     from aiops_tui.signals.detail import ScenarioDetail
+    from aiops_tui.signals.status import AlertView
     from aiops_tui.signals.window import Window
     from aiops_tui.sources.collector import Collection, Collector
     from aiops_tui.store.db import Store
@@ -33,6 +40,8 @@ if TYPE_CHECKING:
 
 RETENTION_EVERY_S = 3600.0
 STALE_AFTER_INTERVALS = 3
+# Minute rollups the alert windows sum from memory; older parts of a window use whole hours.
+ALERT_MINUTES_S = 8 * 3600.0
 
 
 class Mode(enum.StrEnum):
@@ -42,8 +51,16 @@ class Mode(enum.StrEnum):
 
 class Runtime:
     def __init__(self, config: Config, store_path: Path,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, rules: AlertRules | None = None
+                 ) -> None:
         self.config = config
+        self.rules = rules  # None: no alerting (a bare runtime in tests and benchmarks)
+        self.user = getpass.getuser()  # who acks and silences: the OS (or SSH) user
+        self.book: Book | None = None
+        self._readings: RollupReadings | None = None
+        # Filled under the store lock, emptied on the event loop: a deque is safe for both.
+        self._outbox: collections.deque[Notification] = collections.deque()
+        self._dispatcher: Dispatcher | None = None
         self.store_path = store_path
         self.clock = clock
         self.mode: Mode | None = None
@@ -76,6 +93,8 @@ class Runtime:
             return self.mode
         store.keep_recent(self.config.console.window_s + 2 * self.interval,
                           WINDOW_METRICS + GAUGE_METRICS)
+        if self.rules is not None:
+            self._open_alerts(store)
         with self._store_lock:  # a follower taking over: detail() must not see it half open
             if self._closing:  # the console quit while the store was opening
                 store.close()
@@ -86,9 +105,38 @@ class Runtime:
         self._collector = Collector(self.config, self.clock)
         return self.mode
 
+    def _open_alerts(self, store: Store) -> None:
+        """The alert book as stored, and the rollups its windows sum, read into memory."""
+        from aiops_tui.alerts.book import Book
+        from aiops_tui.alerts.notify import Dispatcher
+        from aiops_tui.alerts.readings import RollupReadings
+        from aiops_tui.store.minutes import HOUR, MINUTE
+        from aiops_tui.store.trailing import Trailing
+
+        assert self.rules is not None
+        now = self.clock()
+        trailing = Trailing(ALERT_MINUTES_S)
+        since = (now - ALERT_MINUTES_S) // MINUTE * MINUTE
+        trailing.add(store.history(None, since, now, MINUTE))
+        hours_from = (now - self._hours_needed()) // HOUR * HOUR
+        trailing.add(store.history(None, hours_from, store.rolled_until() or hours_from, HOUR,
+                                   "hours"), "hours")
+        self._readings = RollupReadings(store, trailing)
+        self.book = Book(self.rules, self.config, store.alerts())
+        if self.config.alerts.notifiers:
+            self._dispatcher = Dispatcher(self.config.alerts.notifiers)
+
+    def _hours_needed(self) -> float:
+        """How far back the rules' windows and baselines reach."""
+        assert self.rules is not None
+        return max([(r.window or 0) + (r.baseline or 0) + (r.long or 0)
+                    for r in self.rules.rules] + [0.0]) + 3600.0
+
     async def aclose(self) -> None:
         with self._store_lock:
             self._closing = True
+        if self._dispatcher:
+            await self._dispatcher.aclose()
         if self._collector:
             await self._collector.aclose()
             self._collector = None
@@ -117,7 +165,15 @@ class Runtime:
         collection = await self._collector.collect()
         snapshot = await asyncio.to_thread(self._record, collection, started)
         self.last = snapshot
+        self._send()
         return snapshot
+
+    def _send(self) -> None:
+        """Hand notifications to the dispatcher, which delivers them in the background."""
+        while self._outbox:
+            notification = self._outbox.popleft()
+            if self._dispatcher is not None:
+                self._dispatcher.send(notification)
 
     @property
     def interval(self) -> float:
@@ -146,15 +202,79 @@ class Runtime:
         for s in snapshot.scenarios:
             self.store.rollup.note(s.id, now, {g: getattr(s, g) for g in GAUGES}, s.health,
                                    s.versions.live())
-        self.store.write_minutes(self.store.rollup.close(before=now))
+        closed = self.store.rollup.close(before=now)
+        self.store.write_minutes(closed)
+        rolled = self.store.rolled_until()
         self.store.roll_up_hours(now)
+        if self.book is not None:
+            snapshot = snapshot.model_copy(update={"alerts": self._alert(snapshot, closed,
+                                                                         rolled)})
         self.last = snapshot  # under the store lock: detail() never pairs it with older rows
         live.publish(self.store_path, snapshot)
         if now - self._last_retention > RETENTION_EVERY_S:
             console = self.config.console
             self.store.apply_retention(console.retention, console.raw_retention, now)
+            if self._readings is not None:
+                self._readings.trailing.forget(now, self._hours_needed())
             self._last_retention = now
         return snapshot
+
+    def _alert(self, snapshot: FleetSnapshot, closed: list[MinuteRow], rolled: float | None
+               ) -> list[AlertView]:
+        """Judge the rules on this cycle, store what changed, queue notifications."""
+        from aiops_tui.alerts.evaluate import evaluate
+        from aiops_tui.store.minutes import HOUR
+
+        assert self.store is not None and self.book is not None and self._readings is not None
+        now = snapshot.at
+        trailing = self._readings.trailing
+        trailing.add(closed)
+        if self.store.rolled_until() != rolled:  # an hour was rolled up
+            since = rolled if rolled is not None else now - self._hours_needed()
+            trailing.add(self.store.history(None, since, self.store.rolled_until() or since,
+                                            HOUR, "hours"), "hours")
+        evaluated = evaluate(self.book.rules.values(), self.config.scenarios,
+                             {s.id: s for s in snapshot.scenarios}, self._readings.at(now),
+                             self.book.alerts, now)
+        events = self.book.update(evaluated, now)
+        if self._dispatcher is not None:
+            events += self._dispatcher.delivered()
+        self.store.save_alerts(self.book.dirty(), events)
+        self._outbox.extend(self.book.notifications(now))
+        return self.book.views(now)
+
+    # -- the operator's hand on alerts ---------------------------------------------------------
+    def handle_alert(self, action: str, scenario: str, rule: str, seconds: float = 0.0,
+                     reason: str = "") -> list[AlertView]:
+        """Ack, silence (for ``seconds``, saying why) or unsilence an alert; stored with who
+        and when before this returns. Returns the alerts as they now stand. Raises
+        ``AlertError`` saying why it cannot be done. Blocking: the UI calls it in a thread."""
+        from aiops_tui.alerts.book import AlertError
+
+        with self._store_lock:
+            if self.mode is not Mode.WRITER or self.book is None or self.store is None:
+                raise AlertError(
+                    f"this console follows {self.holder}: ack and silence from that console"
+                    if self.mode is Mode.FOLLOWER else "alerting is not running here")
+            now = self.clock()
+            key = (scenario, rule)
+            notice = None
+            if action == "ack":
+                event, notice = self.book.ack(key, self.user, now)
+            elif action == "silence":
+                event = self.book.silence(key, self.user, now + seconds, reason, now)
+            elif action == "unsilence":
+                event = self.book.unsilence(key, self.user, now)
+            else:
+                raise AlertError(f"unknown alert action {action!r}")
+            self.store.save_alerts(self.book.dirty(), [event])
+            if notice is not None:
+                self._outbox.append(notice)
+            views = self.book.views(now)
+            if self.last is not None:
+                self.last = self.last.model_copy(update={"alerts": views})
+                live.publish(self.store_path, self.last)
+            return views
 
     def compute(self, now: float, endpoints: dict[str, list[EndpointStatus]],
                 window_s: float | None = None) -> FleetSnapshot:

@@ -39,6 +39,25 @@ def as_json_document(snapshot: FleetSnapshot, mode: str, age_s: float) -> dict[s
             }
             for s in snapshot.scenarios
         ],
+        "alerts": [
+            {
+                "scenario": a.scenario,
+                "rule": a.rule,
+                "tier": a.tier,
+                "state": a.state,
+                "since": a.since,
+                "summary": a.summary,
+                "reading": a.reading,
+                "value": a.value,
+                "threshold": a.threshold,
+                "unevaluable": a.unevaluable or None,
+                "acked_by": a.acked_by,
+                "silenced_until": a.silenced_until,
+                "inhibited_by": a.inhibited_by,
+                "runbook": a.runbook,
+            }
+            for a in snapshot.alerts
+        ],
     }
 
 
@@ -60,4 +79,10 @@ def as_text(snapshot: FleetSnapshot, mode: str, holder: str, age_s: float) -> st
             f"{_f(s.gpu_util, '7.0f', 100)}{_f(s.kv_use, '6.0f', 100)}"
             f"{_f(s.eval_pass_rate, '8.1f', 100)}{_f(s.index_age_s, '12.0f')}"
             f"  {', '.join(bad) or 'all up'}")
+    open_alerts = [a for a in snapshot.alerts if a.state in ("pending", "firing")]
+    if open_alerts:
+        lines.append("")
+        lines.append(f"{'alert':<34}{'tier':<8}{'state':<9}scenario")
+        for a in open_alerts:
+            lines.append(f"{a.rule:<34}{a.tier:<8}{a.state:<9}{a.scenario}  {a.reading}")
     return "\n".join(lines)

@@ -142,6 +142,8 @@ class Console(Strict):
                              description="minute rollups, eval runs and index builds kept")
     raw_retention: float = Field(default=86400.0, ge=3600, description="raw samples kept")
     max_page_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024)
+    runbooks: str | None = Field(default=None, description="default: runbooks/ beside or "
+                                 "above the config file")
 
     @field_validator("window_s", "retention", "raw_retention", mode="before")
     @classmethod
@@ -149,8 +151,61 @@ class Console(Strict):
         return parse_duration(value)  # type: ignore[arg-type]
 
 
+class Notifier(Strict):
+    """Where alert notifications go. The routing key or token is read from the environment."""
+
+    kind: Literal["pagerduty", "webhook"]
+    name: str = Field(default="", pattern=r"^$|^[a-z0-9][a-z0-9_-]{0,62}$")
+    url: HttpUrl | None = Field(default=None, description="pagerduty: Events API v2 address")
+    routing_key_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    tiers: list[Literal["page", "ticket"]] = Field(default_factory=lambda: ["page"])
+    timeout_s: float = Field(default=5.0, gt=0, le=60)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Notifier:
+        if self.kind == "pagerduty" and not self.routing_key_env:
+            raise ValueError("a pagerduty notifier needs routing_key_env")
+        if self.kind == "webhook" and self.url is None:
+            raise ValueError("a webhook notifier needs url")
+        return self
+
+    @property
+    def target(self) -> str:
+        return str(self.url) if self.url else "https://events.pagerduty.com/v2/enqueue"
+
+
+class Alerting(Strict):
+    """Which rules to judge (default: ``alerts.yaml`` beside the config, else the shipped
+    defaults), durations changed per rule (the demo shortens its ``for`` windows), notifiers."""
+
+    rules: str | None = None
+    overrides: dict[str, dict[str, str | float]] = Field(default_factory=dict)
+    notifiers: list[Notifier] = Field(default_factory=list)
+
+    @field_validator("overrides")
+    @classmethod
+    def _durations_only(cls, value: dict[str, dict[str, str | float]]
+                        ) -> dict[str, dict[str, str | float]]:
+        for rule, fields in value.items():
+            unknown = sorted(set(fields) - OVERRIDABLE)
+            if unknown:
+                raise ValueError(f"{rule}: only {', '.join(sorted(OVERRIDABLE))} can be "
+                                 f"overridden, not {', '.join(unknown)}")
+            for name, duration in fields.items():
+                try:
+                    parse_duration(duration)
+                except ValueError as exc:
+                    raise ValueError(f"{rule}.{name}: {exc}") from None
+        return value
+
+
+OVERRIDABLE = frozenset({"for", "keep_firing_for", "window", "baseline", "long", "short"})
+
+
 class Config(Strict):
     console: Console = Field(default_factory=Console)
+    alerts: Alerting = Field(default_factory=Alerting)
     scenarios: list[Scenario] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -9,6 +9,7 @@ the config to match, so tests and a second demo never collide.
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from urllib.request import urlopen
 
 from aiops_tui.config.models import Config, Endpoint, Scenario
 from aiops_tui.demo import pages
+from aiops_tui.demo.drills import DRILLS
 from aiops_tui.demo.sim import ScenarioSim
 
 FAULTS = ("timeout", "http-500", "garbage", "huge", "drip", "refuse-health", "model-swap")
@@ -111,8 +113,11 @@ class DemoFleet:
         sim.advance(self.clock())
         model = scenario.versions.model
         fault = self.faults.get((scenario.id, endpoint.name))
-        if fault == "model-swap":  # a silent provider update: another build behind the route
-            model = f"{model}-rev2"
+        now = sim.t
+        if fault == "model-swap" or sim.drills.active("eval-regression", now):
+            model = f"{model}-rev2"  # a silent provider update: another build behind the route
+        if endpoint.kind != "dcgm" and sim.drills.active("endpoint-down", now):
+            fault = "http-500"
         if fault == "http-500":
             return 500, "text/plain", b"Internal Server Error"
         if fault == "refuse-health" and path in ("/health", "/v2/health/ready"):
@@ -129,10 +134,33 @@ class DemoFleet:
             return 200, "application/json", pages.models_doc(model, sim.start)
         return 404, "text/plain", b"not found"
 
+    def drill(self, method: str, scenario: str, name: str | None) -> tuple[int, bytes]:
+        """Start (POST) or end (DELETE; every drill without a name) a drill on a scenario."""
+        sim = self.sims.get(scenario)
+        if sim is None:
+            return 404, json.dumps({"error": f"no scenario {scenario!r}"}).encode()
+        if name is not None and name not in DRILLS:
+            return 404, json.dumps({"error": f"no drill {name!r}",
+                                    "known": list(DRILLS)}).encode()
+        now = self.clock()
+        sim.advance(now)  # the drill starts now, not at the last scrape
+        if method == "POST" and name is not None:
+            started = sim.drills.start(name, now)
+            return 200, json.dumps({"started": name if started else None,
+                                    "running": sim.drills.running(now)}).encode()
+        if method == "DELETE":
+            ended = sim.drills.clear(name, now)
+            return 200, json.dumps({"ended": ended, "running": sim.drills.running(now)}).encode()
+        return 405, b'{"error": "POST /drills/SCENARIO/NAME or DELETE /drills/SCENARIO[/NAME]"}'
+
     def _fleet_api(self, path: str) -> tuple[int, str, bytes]:
         parts = path.strip("/").split("/")
         if parts == ["fleet"]:
             return 200, "application/json", IDENTITY
+        if parts == ["drills"]:
+            now = self.clock()
+            return 200, "application/json", json.dumps(
+                {sid: sim.drills.running(now) for sid, sim in self.sims.items()}).encode()
         if len(parts) == 2 and parts[1] in self.sims:
             sim = self.sims[parts[1]]
             sim.advance(self.clock())
@@ -180,7 +208,9 @@ def _handler(fleet: DemoFleet, route: Route) -> type[BaseHTTPRequestHandler]:
             if fault in STREAMED and path == "/metrics":
                 self._stream(fault)
                 return
-            status, ctype, body = fleet.respond(route, path)
+            self._reply(*fleet.respond(route, path))
+
+        def _reply(self, status: int, ctype: str, body: bytes) -> None:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
@@ -205,6 +235,21 @@ def _handler(fleet: DemoFleet, route: Route) -> type[BaseHTTPRequestHandler]:
                         self.wfile.write(b"# still thinking\n")
                         self.wfile.flush()
                         time.sleep(0.2)
+
+        def do_POST(self) -> None:
+            self._drill("POST")
+
+        def do_DELETE(self) -> None:
+            self._drill("DELETE")
+
+        def _drill(self, method: str) -> None:
+            parts = urlsplit(self.path).path.strip("/").split("/")
+            if route.scenario is None and parts[0] == "drills" and len(parts) in (2, 3):
+                status, body = fleet.drill(method, parts[1], parts[2] if len(parts) == 3
+                                           else None)
+            else:
+                status, body = 404, b'{"error": "not found"}'
+            self._reply(status, "application/json", body)
 
         def log_message(self, format: str, *args: object) -> None:
             """Quiet: the console owns the terminal."""

@@ -139,7 +139,8 @@ def triton_page(sim: ScenarioSim, model: str, gpu_uuid: str) -> str:
         *_family("nv_gpu_memory_total_bytes", "gauge", "GPU total memory, in bytes",
                  [f"nv_gpu_memory_total_bytes{gpu} {total}"]),
         *_family("nv_gpu_memory_used_bytes", "gauge", "GPU used memory, in bytes",
-                 [f"nv_gpu_memory_used_bytes{gpu} {int(total * (0.35 + 0.4 * sim.kv))}"]),
+                 [f"nv_gpu_memory_used_bytes{gpu} "
+                  f"{int(total * (0.99 if sim.pressure else 0.35 + 0.4 * sim.kv))}"]),
     ]
     return "\n".join(lines)
 
@@ -154,7 +155,8 @@ def dcgm_page(sim: ScenarioSim, host: str) -> str:
                   ("DCGM_FI_DRIVER_VERSION", "550.144.03")]
         jitter = ((sim.t * 7 + i * 13) % 11) / 100
         util = min(100, round(100 * (0.12 + 0.8 * sim.load + jitter)))
-        used = int(total_mib * min(0.98, 0.55 + 0.4 * sim.kv + jitter / 4))
+        used = int(total_mib * (0.99 if sim.pressure else
+                                min(0.93, 0.55 + 0.4 * sim.kv + jitter / 4)))
         per_gpu.append((labels, util, used))
     fields = [
         ("DCGM_FI_DEV_GPU_TEMP", "gauge", "GPU temperature (in C).",
@@ -192,19 +194,26 @@ EVAL_SUITES = (("golden-answers", 200), ("safety-refusals", 80), ("citation-grou
 EVAL_PERIOD = 600.0
 
 
+EVAL_RERUN_S = 15.0  # an eval-regression drill's start or end reruns the suites this soon
+
+
 def evals_doc(sim: ScenarioSim, model: str, prompt: str, index: str | None) -> bytes:
-    """The last few scheduled eval runs of each suite, every ``EVAL_PERIOD`` of sim time."""
-    runs = []
+    """The last few eval runs of each suite: scheduled every ``EVAL_PERIOD`` of sim time, and
+    rerun soon after an eval-regression drill starts or ends (a deploy pipeline's evals)."""
     latest = math.floor(sim.t / EVAL_PERIOD) * EVAL_PERIOD
-    for back in range(3):
-        at = latest - back * EVAL_PERIOD
+    scheduled = {latest - back * EVAL_PERIOD for back in range(3)}
+    reruns = {t + EVAL_RERUN_S for t in sim.drills.marks("eval-regression")}
+    runs = []
+    for at in sorted(scheduled | {t for t in reruns if t <= sim.t}, reverse=True)[:3]:
+        regressed = sim.drills.active("eval-regression", at)
         for number, (suite, total) in enumerate(EVAL_SUITES):
             # Deterministic per (scenario, suite, run): a hash, not the traffic RNG.
             wobble = ((int(at) // 600 * 31 + number * 17 + len(sim.scenario.id)) % 7) / 100
-            passed = round(total * (0.93 + wobble))
+            passed = round(total * ((0.66 if regressed else 0.93) + wobble))
             runs.append({"suite": suite, "passed": min(total, passed), "total": total,
-                         "model": model, "prompt": prompt, "index": index,
-                         "finished_at": _iso(at - 40 * number)})
+                         "model": f"{model}-rev2" if regressed else model, "prompt": prompt,
+                         "index": index,
+                         "finished_at": _iso(at - (number if at in reruns else 40 * number))})
     return json.dumps({"runs": runs}).encode()
 
 
@@ -212,7 +221,13 @@ INDEX_PERIOD = 3600.0
 
 
 def index_doc(sim: ScenarioSim, index: str) -> bytes:
+    """The serving build: rebuilt every ``INDEX_PERIOD``; a stale-index drill stops the
+    rebuilds, leaving a build older than the freshness SLO."""
     built = math.floor(sim.t / INDEX_PERIOD) * INDEX_PERIOD - 240
+    stale = [start for name, start, end in sim.drills.runs
+             if name == "stale-index" and end is None and start <= sim.t]
+    if stale:
+        built = min(built, stale[0] - (sim.scenario.slo.index_max_age or INDEX_PERIOD) - 600)
     return json.dumps({
         "index": index.split("@")[0], "version": index, "built_at": _iso(built),
         "source_watermark": _iso(built - 300),

@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from aiops_tui.config.models import Scenario
+from aiops_tui.demo.drills import DrillLog
 
 # vLLM V1 bucket layouts (read from the engine's metrics code and the fixtures).
 E2E_BUCKETS = (0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0,
@@ -113,8 +114,10 @@ class ScenarioSim:
         self.waiting = 0.0
         self.kv = 0.0
         self.load = 0.0  # utilisation of capacity, 0..1+
+        self.pressure = False  # the gpu-memory-pressure drill: framebuffers full
         self.burst_left = 0
         self.start = float(self.t)
+        self.drills = DrillLog()
 
     def diurnal(self, t: float) -> float:
         hour = (t % 86400) / 3600
@@ -141,6 +144,11 @@ class ScenarioSim:
 
     def _tick(self) -> None:
         p, rng = self.profile, self.rng
+        drilled = self.drills.running(self.t) if self.drills.runs else []
+        slow = 4.0 if "latency-spike" in drilled else 1.0
+        error_p = 0.5 if "error-burst" in drilled else p.error_p
+        tokens_in, tokens_out = ((p.in_tokens * 3, p.out_tokens * 8)
+                                 if "token-runaway" in drilled else (p.in_tokens, p.out_tokens))
         if self.burst_left > 0:
             self.burst_left -= 1
         elif rng.random() < 0.0005:  # about one burst in half an hour
@@ -150,21 +158,24 @@ class ScenarioSim:
         arrivals = self._poisson(p.rps * factor)
         concurrency = p.rps * factor * p.latency_median * 1.2
         self.load = concurrency / p.capacity
-        slowdown = 1.0 + max(0.0, self.load - 0.7) * 2.5
+        slowdown = (1.0 + max(0.0, self.load - 0.7) * 2.5) * slow
         for _ in range(arrivals):
             latency = rng.lognormvariate(math.log(p.latency_median * slowdown), 0.35)
             self.e2e.observe(latency)
             self.tgi_duration.observe(latency)
             self.ttft.observe(rng.lognormvariate(math.log(p.ttft_median * slowdown), 0.5))
-            prompt = max(1, int(rng.gauss(p.in_tokens, p.in_tokens * 0.3)))
+            prompt = max(1, int(rng.gauss(tokens_in, tokens_in * 0.3)))
             self.prompt_tokens += prompt
             self.prefix_queries += prompt
             self.prefix_hits += int(prompt * rng.uniform(0.2, 0.5))  # shared system prompts
-            if rng.random() < p.error_p:
+            if rng.random() < error_p:
                 self.failed += 1
             else:
                 self.ok += 1
-                self.generation_tokens += max(1, int(rng.gauss(p.out_tokens, p.out_tokens * 0.4)))
+                self.generation_tokens += max(1, int(rng.gauss(tokens_out, tokens_out * 0.4)))
         self.running = min(concurrency, p.capacity) * rng.uniform(0.85, 1.15)
         self.waiting = max(0.0, concurrency - p.capacity)
         self.kv = min(1.0, 0.08 + 0.85 * self.running / p.capacity)
+        self.pressure = "gpu-memory-pressure" in drilled
+        if self.pressure:  # something else holds the memory: the cache has no room left
+            self.kv = 0.99

@@ -119,6 +119,31 @@ class ScenarioStatus(Model):
         return self.tokens_in_per_min + (self.tokens_out_per_min or 0.0)
 
 
+class AlertView(Model):
+    """One alert as screens and scripts see it (made by ``alerts.book``)."""
+
+    scenario: str
+    rule: str
+    tier: str  # page, ticket, review
+    state: str  # pending, firing, resolved; inactive only when it cannot be evaluated
+    summary: str
+    value: float | None
+    threshold: float | None
+    reading: str  # the value against the threshold, in words: "p95 9.1s over 6.4s"
+    since: float | None  # when the condition began to hold (or the alert resolved)
+    fired_at: float | None = None
+    unevaluable: str = ""  # why the newest evaluation could not decide
+    owner: str | None = None
+    escalation: list[str] = []
+    runbook: str | None = None
+    acked_by: str | None = None
+    acked_at: float | None = None
+    silenced_until: float | None = None
+    silenced_by: str | None = None
+    silence_reason: str | None = None
+    inhibited_by: str | None = None  # the firing page that holds this ticket back
+
+
 class FleetSnapshot(Model):
     """One cycle's picture of the whole fleet, as shared with followers and scripts."""
 
@@ -127,3 +152,4 @@ class FleetSnapshot(Model):
     cycle_ms: float
     writer_pid: int
     scenarios: list[ScenarioStatus]
+    alerts: list[AlertView] = []

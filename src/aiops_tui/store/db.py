@@ -29,6 +29,8 @@ from aiops_tui.store.minutes import (
     combine,
 )
 from aiops_tui.store.points import (
+    AlertEvent,
+    AlertRow,
     EvalRow,
     ManifestRow,
     SeriesKey,
@@ -56,7 +58,10 @@ class StoreError(Exception):
     """The store file cannot be used (corrupt, wrong version, unwritable)."""
 
 
-def vars_of(row: EvalRow | ManifestRow) -> tuple[object, ...]:
+_ALERT_COLUMNS = AlertRow.__slots__
+
+
+def vars_of(row: EvalRow | ManifestRow | AlertRow | AlertEvent) -> tuple[object, ...]:
     return tuple(getattr(row, name) for name in row.__slots__)
 
 
@@ -430,6 +435,28 @@ class Store:
             if at + step <= min(closed, until):
                 self._steps_read[(table, name, step, at)] = merged
         return list(out)
+
+    def alerts(self) -> list[AlertRow]:
+        rows = self.con.execute(f"SELECT {', '.join(_ALERT_COLUMNS)} FROM alerts").fetchall()
+        return [AlertRow(*row) for row in rows]
+
+    def save_alerts(self, rows: Sequence[AlertRow], events: Sequence[AlertEvent] = ()) -> None:
+        """Upsert ``rows`` and append ``events`` together: a state change is never stored
+        without the event that says who or what made it."""
+        if not rows and not events:
+            return
+        with self._transaction():
+            if rows:
+                marks = ", ".join("?" * len(_ALERT_COLUMNS))
+                self.con.executemany(f"INSERT OR REPLACE INTO alerts VALUES ({marks})",
+                                     [vars_of(r) for r in rows])
+            self._append("alert_events", [vars_of(e) for e in events])
+
+    def alert_events(self, since: float = 0.0) -> list[AlertEvent]:
+        rows = self.con.execute(
+            "SELECT ts, scenario, rule, event, who, detail FROM alert_events WHERE ts >= ? "
+            "ORDER BY ts", [since]).fetchall()
+        return [AlertEvent(*row) for row in rows]
 
     def versions_ledger(self, scenario: str) -> list[VersionSpan]:
         """Every model, prompt and index version the scenario ran, with the minutes it was

@@ -50,3 +50,33 @@ class VersionSpan:
     last_seen: float
     minutes: int
     critical_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    """One (scenario, rule)'s alert as stored: its lifecycle and how it is being handled."""
+
+    scenario: str
+    rule: str
+    state: str
+    active_since: float | None = None
+    fired_at: float | None = None
+    last_true: float | None = None
+    resolved_at: float | None = None
+    value: float | None = None
+    unevaluable: str = ""
+    acked_by: str | None = None
+    acked_at: float | None = None
+    silenced_until: float | None = None
+    silenced_by: str | None = None
+    silence_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEvent:
+    at: float
+    scenario: str
+    rule: str
+    event: str  # pending, fired, resolved, acked, silenced, unsilenced
+    who: str | None
+    detail: str

@@ -109,6 +109,36 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (scenario, kind, version)
     );
     """.replace("{_ROLLUP}", _ROLLUP.strip("\n")),
+    # 3: alerts. ``alerts`` holds each (scenario, rule)'s lifecycle and handling, so a restart
+    #    loses no pending timer, ack or silence; ``alert_events`` is the append-only record of
+    #    what happened to them and who did what (fired, resolved, acked, silenced...).
+    """
+    CREATE TABLE alerts (
+        scenario VARCHAR NOT NULL,
+        rule VARCHAR NOT NULL,
+        state VARCHAR NOT NULL,
+        active_since DOUBLE,
+        fired_at DOUBLE,
+        last_true DOUBLE,
+        resolved_at DOUBLE,
+        value DOUBLE,
+        unevaluable VARCHAR NOT NULL,
+        acked_by VARCHAR,
+        acked_at DOUBLE,
+        silenced_until DOUBLE,
+        silenced_by VARCHAR,
+        silence_reason VARCHAR,
+        PRIMARY KEY (scenario, rule)
+    );
+    CREATE TABLE alert_events (
+        ts DOUBLE NOT NULL,
+        scenario VARCHAR NOT NULL,
+        rule VARCHAR NOT NULL,
+        event VARCHAR NOT NULL,
+        who VARCHAR,
+        detail VARCHAR NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,217 @@
+"""The alert book: every (scenario, rule)'s alert, how it is being handled, and what changed.
+
+It holds the lifecycle (``lifecycle.Alert``) next to the operator's handling (ack, silence),
+turns each cycle's evaluation into events (fired, resolved) and notices for the notifiers, and
+makes the views screens and scripts read. No I/O: the runtime stores ``dirty()`` rows and the
+events in the same transaction, and loads the rows back on start, so a restart loses no
+pending timer, ack or silence.
+
+Inhibition follows Alertmanager's usual rule: while a scenario's page on a signal fires, its
+tickets on the same signal are held back (shown, marked, not notified). An ack lasts until the
+alert resolves; a silence until its end time, even across a resolve.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from aiops_tui.alerts.evaluate import Evaluated, Key
+from aiops_tui.alerts.lifecycle import Alert, State
+from aiops_tui.alerts.rules import AlertRules, Rule
+from aiops_tui.config.models import Config
+from aiops_tui.signals.status import AlertView
+from aiops_tui.store.points import AlertEvent, AlertRow
+
+TIERS = ("page", "ticket", "review")
+RESOLVED_SHOWN_S = 900.0  # a resolved alert stays on the pane this long, then leaves it
+_OPEN = (State.PENDING, State.FIRING)
+
+
+class AlertError(ValueError):
+    """An ack or silence that cannot be done, and why."""
+
+
+@dataclass(frozen=True)
+class Handling:
+    acked_by: str | None = None
+    acked_at: float | None = None
+    silenced_until: float | None = None
+    silenced_by: str | None = None
+    silence_reason: str | None = None
+
+    def silenced(self, now: float) -> bool:
+        return self.silenced_until is not None and self.silenced_until > now
+
+
+class Notice(enum.StrEnum):
+    """What a notifier is told (PagerDuty's event actions)."""
+
+    TRIGGER = "trigger"
+    ACKNOWLEDGE = "acknowledge"
+    RESOLVE = "resolve"
+
+
+@dataclass(frozen=True)
+class Notification:
+    notice: Notice
+    view: AlertView
+
+
+class Book:
+    def __init__(self, rules: AlertRules, config: Config, rows: Iterable[AlertRow] = ()) -> None:
+        self.rules: dict[str, Rule] = {r.id: r for r in rules.rules}
+        self.config = config
+        self.alerts: dict[Key, Alert] = {}
+        self.handling: dict[Key, Handling] = {}
+        self.readings: dict[Key, str] = {}  # the newest verdict's words and threshold
+        self.thresholds: dict[Key, float | None] = {}
+        self._dirty: set[Key] = set()
+        self._notified: set[Key] = set()  # triggered at a notifier and not resolved since
+        for row in rows:
+            key = (row.scenario, row.rule)
+            self.alerts[key] = Alert(State(row.state), row.active_since, row.fired_at,
+                                     row.last_true, row.resolved_at, row.value, row.unevaluable)
+            self.handling[key] = Handling(row.acked_by, row.acked_at, row.silenced_until,
+                                          row.silenced_by, row.silence_reason)
+            if row.state == State.FIRING:
+                self._notified.add(key)  # sent before the restart; dedup keys make it safe
+
+    # -- each cycle --------------------------------------------------------------------------
+    def update(self, evaluated: Mapping[Key, Evaluated], now: float) -> list[AlertEvent]:
+        """Take this cycle's evaluation; returns the events it made (fired, resolved)."""
+        events = []
+        for key, item in evaluated.items():
+            before = self.alerts.get(key, Alert())
+            after = item.alert
+            self.readings[key] = item.verdict.reading
+            self.thresholds[key] = item.verdict.threshold
+            if after == before:
+                continue
+            self.alerts[key] = after
+            self._dirty.add(key)
+            if after.state != before.state and after.state in (State.FIRING, State.RESOLVED):
+                events.append(AlertEvent(now, *key, "fired" if after.state is State.FIRING
+                                         else "resolved", None, item.verdict.reading))
+            if after.state not in _OPEN and self.handling.get(key, Handling()).acked_by:
+                self.handling[key] = replace(self.handling[key], acked_by=None, acked_at=None)
+        return events
+
+    def notifications(self, now: float) -> list[Notification]:
+        """Triggers for alerts that fire, unsilenced and uninhibited, and were not yet sent;
+        resolves for sent ones that stopped firing."""
+        out = []
+        views = {(v.scenario, v.rule): v for v in self.views(now, every=True)}
+        for key, view in views.items():
+            should = (view.state == State.FIRING and view.inhibited_by is None
+                      and not self.handling.get(key, Handling()).silenced(now)
+                      and view.tier != "review")
+            if should and key not in self._notified:
+                self._notified.add(key)
+                out.append(Notification(Notice.TRIGGER, view))
+            elif key in self._notified and view.state != State.FIRING:
+                self._notified.discard(key)
+                out.append(Notification(Notice.RESOLVE, view))
+        return out
+
+    def dirty(self) -> list[AlertRow]:
+        """Rows changed since the last call, to store."""
+        rows = [self._row(key) for key in sorted(self._dirty)]
+        self._dirty.clear()
+        return rows
+
+    def _row(self, key: Key) -> AlertRow:
+        a, h = self.alerts.get(key, Alert()), self.handling.get(key, Handling())
+        return AlertRow(key[0], key[1], str(a.state), a.active_since, a.fired_at, a.last_true,
+                        a.resolved_at, a.value, a.unevaluable, h.acked_by, h.acked_at,
+                        h.silenced_until, h.silenced_by, h.silence_reason)
+
+    # -- the operator ------------------------------------------------------------------------
+    def _known(self, key: Key) -> None:
+        scenarios = {s.id for s in self.config.scenarios}
+        if key[0] not in scenarios or key[1] not in self.rules:
+            raise AlertError(f"no alert {key[1]!r} on scenario {key[0]!r}")
+
+    def ack(self, key: Key, who: str, now: float) -> tuple[AlertEvent, Notification | None]:
+        """Acknowledge an open alert: the responder has it. Notifiers are told."""
+        self._known(key)
+        alert = self.alerts.get(key, Alert())
+        if alert.state not in _OPEN:
+            raise AlertError(f"{key[1]} on {key[0]} is {alert.state}: only a pending or "
+                             "firing alert can be acknowledged")
+        self.handling[key] = replace(self.handling.get(key, Handling()), acked_by=who,
+                                     acked_at=now)
+        self._dirty.add(key)
+        notice = None
+        if key in self._notified:
+            notice = Notification(Notice.ACKNOWLEDGE, self.view(key, now))
+        return AlertEvent(now, *key, "acked", who, self.readings.get(key, "")), notice
+
+    def silence(self, key: Key, who: str, until: float, reason: str, now: float
+                ) -> AlertEvent:
+        """Hold an alert's notifications until ``until``; it still shows, marked silenced."""
+        self._known(key)
+        if until <= now:
+            raise AlertError("a silence must end in the future")
+        if not reason.strip():
+            raise AlertError("say why: a silence without a reason helps nobody at handover")
+        self.handling[key] = replace(self.handling.get(key, Handling()), silenced_until=until,
+                                     silenced_by=who, silence_reason=reason.strip())
+        self._dirty.add(key)
+        return AlertEvent(now, *key, "silenced", who,
+                          f"for {until - now:.0f}s: {reason.strip()}")
+
+    def unsilence(self, key: Key, who: str, now: float) -> AlertEvent:
+        self._known(key)
+        if not self.handling.get(key, Handling()).silenced(now):
+            raise AlertError(f"{key[1]} on {key[0]} is not silenced")
+        self.handling[key] = replace(self.handling[key], silenced_until=None, silenced_by=None,
+                                     silence_reason=None)
+        self._dirty.add(key)
+        return AlertEvent(now, *key, "unsilenced", who, "")
+
+    # -- what screens read -------------------------------------------------------------------
+    def view(self, key: Key, now: float, inhibited_by: str | None = None) -> AlertView:
+        scenario = self.config.scenario(key[0])
+        rule = self.rules[key[1]]
+        alert, handling = self.alerts.get(key, Alert()), self.handling.get(key, Handling())
+        owners = scenario.owners
+        silenced = handling.silenced(now)
+        return AlertView(
+            scenario=key[0], rule=key[1], tier=rule.tier, state=str(alert.state),
+            summary=rule.summary, value=alert.value, threshold=self.thresholds.get(key),
+            reading=self.readings.get(key, ""),
+            since=alert.resolved_at if alert.state is State.RESOLVED else alert.active_since,
+            fired_at=alert.fired_at, unevaluable=alert.unevaluable,
+            owner=owners.incident or (owners.escalation[0] if owners.escalation else None),
+            escalation=list(owners.escalation), runbook=rule.runbook,
+            acked_by=handling.acked_by, acked_at=handling.acked_at,
+            silenced_until=handling.silenced_until if silenced else None,
+            silenced_by=handling.silenced_by if silenced else None,
+            silence_reason=handling.silence_reason if silenced else None,
+            inhibited_by=inhibited_by)
+
+    def views(self, now: float, every: bool = False) -> list[AlertView]:
+        """Alerts worth a line: pending, firing, resolved lately, or unevaluable; sorted by
+        tier, then state (firing first), then age (oldest first). ``every`` keeps all."""
+        paging = {(k[0], self.rules[k[1]].signal): k[1] for k, a in self.alerts.items()
+                  if a.state is State.FIRING and k[1] in self.rules
+                  and self.rules[k[1]].tier == "page"}
+        out = []
+        scenarios = {s.id for s in self.config.scenarios}
+        for key, alert in self.alerts.items():
+            rule = self.rules.get(key[1])
+            if rule is None or key[0] not in scenarios:
+                continue  # a rule or scenario removed from the config since
+            shown = (every or alert.state in _OPEN or alert.unevaluable
+                     or (alert.state is State.RESOLVED and alert.resolved_at is not None
+                         and now - alert.resolved_at < RESOLVED_SHOWN_S))
+            if not shown:
+                continue
+            inhibitor = paging.get((key[0], rule.signal)) if rule.tier == "ticket" else None
+            out.append(self.view(key, now, inhibitor))
+        order = {State.FIRING: 0, State.PENDING: 1, State.RESOLVED: 2, State.INACTIVE: 3}
+        out.sort(key=lambda v: (TIERS.index(v.tier), order[State(v.state)],
+                                v.since if v.since is not None else now, v.scenario, v.rule))
+        return out
