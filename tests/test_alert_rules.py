@@ -17,7 +17,7 @@ def test_the_shipped_rules_load() -> None:
     assert (p95.tier, p95.above_baseline, p95.baseline, p95.for_s, p95.keep_firing_for_s) == (
         "page", 2.0, 7 * 86400, 900, 300)
     assert rules["error-rate-high"].above == 0.05 and rules["error-rate-high"].for_s == 600
-    assert rules["eval-pass-rate-below-threshold"].below == "slo"
+    assert rules["eval-pass-rate-low"].below == "slo"
 
 
 @pytest.mark.parametrize(("rule", "line", "field", "message"), [

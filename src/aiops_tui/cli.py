@@ -82,7 +82,12 @@ def main(argv: list[str] | None = None) -> int:
             return _drill(config, args.name, args.scenario, args.clear)
         if args.command == "fleet":
             return _fleet(config, args.seed)
-        from aiops_tui.alerts.rules import load_alerting, missing_runbooks, rules_path
+        from aiops_tui.alerts.rules import (
+            load_alerting,
+            missing_runbooks,
+            rules_path,
+            runbooks_dir,
+        )
 
         rules = load_alerting(config, path)
         if args.command == "check" and (problems := missing_runbooks(rules, config, path)):
@@ -97,11 +102,12 @@ def main(argv: list[str] | None = None) -> int:
               "runbooks present)")
         return 0
     store = Path(args.store) if getattr(args, "store", None) else _default_store(path)
+    alerting = (rules, runbooks_dir(config, path))
     if args.command == "status":
-        return _status(config, store, rules, args.json)
+        return _status(config, store, alerting, args.json)
     if args.command == "demo":
-        return _demo(config, store, rules, args.seed)
-    return _run(config, store, rules, args.headless, label=str(path.name))
+        return _demo(config, store, alerting, args.seed)
+    return _run(config, store, alerting, args.headless, label=str(path.name))
 
 
 def _default_store(config_path: Path) -> Path:
@@ -185,11 +191,12 @@ def _drill(config, name: str | None, scenario: str | None,  # type: ignore[no-un
     return 0
 
 
-def _runtime(config, store: Path, rules):  # type: ignore[no-untyped-def]
+def _runtime(config, store: Path, alerting):  # type: ignore[no-untyped-def]
+    """``alerting``: the alert rules and the runbooks directory."""
     from aiops_tui.runtime import Runtime
     from aiops_tui.store.db import StoreError
 
-    runtime = Runtime(config, store, rules=rules)
+    runtime = Runtime(config, store, rules=alerting[0], runbooks=alerting[1])
     try:
         runtime.open()
     except StoreError as exc:
@@ -198,7 +205,7 @@ def _runtime(config, store: Path, rules):  # type: ignore[no-untyped-def]
     return runtime
 
 
-def _run(config, store: Path, rules, headless: bool,  # type: ignore[no-untyped-def]
+def _run(config, store: Path, alerting, headless: bool,  # type: ignore[no-untyped-def]
          label: str) -> int:
     if not headless:
         # The console opens the store in its first cycle, after the first frame is painted;
@@ -206,9 +213,10 @@ def _run(config, store: Path, rules, headless: bool,  # type: ignore[no-untyped-
         from aiops_tui.runtime import Runtime
         from aiops_tui.ui.app import AiopsApp
 
-        AiopsApp(Runtime(config, store, rules=rules), label=label).run()
+        AiopsApp(Runtime(config, store, rules=alerting[0], runbooks=alerting[1]),
+                 label=label).run()
         return 0
-    runtime = _runtime(config, store, rules)
+    runtime = _runtime(config, store, alerting)
     if runtime is None:
         return EXIT_STORE
     from aiops_tui.runtime import run_headless
@@ -234,7 +242,7 @@ async def _headless(runtime, run_headless) -> None:  # type: ignore[no-untyped-d
         await runtime.aclose()
 
 
-def _demo(config, store: Path, rules, seed: int) -> int:  # type: ignore[no-untyped-def]
+def _demo(config, store: Path, alerting, seed: int) -> int:  # type: ignore[no-untyped-def]
     try:
         fleet = _start_fleet(config, seed)
     except OSError as exc:
@@ -244,7 +252,7 @@ def _demo(config, store: Path, rules, seed: int) -> int:  # type: ignore[no-unty
         return EXIT_FLEET
     _backfill_demo(config, store)
     try:
-        return _run(config, store, rules, headless=False, label="demo fleet")
+        return _run(config, store, alerting, headless=False, label="demo fleet")
     finally:
         if fleet is not None:
             fleet.stop()
@@ -269,8 +277,8 @@ def _backfill_demo(config, store: Path,  # type: ignore[no-untyped-def]
         db.close()
 
 
-def _status(config, store: Path, rules, as_json: bool) -> int:  # type: ignore[no-untyped-def]
-    runtime = _runtime(config, store, rules)
+def _status(config, store: Path, alerting, as_json: bool) -> int:  # type: ignore[no-untyped-def]
+    runtime = _runtime(config, store, alerting)
     if runtime is None:
         return EXIT_STORE
     snapshot = asyncio.run(_status_snapshot(runtime))

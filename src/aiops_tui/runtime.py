@@ -13,6 +13,7 @@ import collections
 import enum
 import getpass
 import os
+import re
 import threading
 import time
 from collections import defaultdict
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 RETENTION_EVERY_S = 3600.0
 STALE_AFTER_INTERVALS = 3
+RUNBOOK_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 # Minute rollups the alert windows sum from memory; older parts of a window use whole hours.
 ALERT_MINUTES_S = 8 * 3600.0
 
@@ -51,9 +53,10 @@ class Mode(enum.StrEnum):
 
 class Runtime:
     def __init__(self, config: Config, store_path: Path,
-                 clock: Callable[[], float] = time.time, rules: AlertRules | None = None
-                 ) -> None:
+                 clock: Callable[[], float] = time.time, rules: AlertRules | None = None,
+                 runbooks: Path | None = None) -> None:
         self.config = config
+        self.runbooks = runbooks
         self.rules = rules  # None: no alerting (a bare runtime in tests and benchmarks)
         self.user = getpass.getuser()  # who acks and silences: the OS (or SSH) user
         self.book: Book | None = None
@@ -122,7 +125,7 @@ class Runtime:
         trailing.add(store.history(None, hours_from, store.rolled_until() or hours_from, HOUR,
                                    "hours"), "hours")
         self._readings = RollupReadings(store, trailing)
-        self.book = Book(self.rules, self.config, store.alerts())
+        self.book = Book(self.rules, self.config, store.alerts(), now)
         if self.config.alerts.notifiers:
             self._dispatcher = Dispatcher(self.config.alerts.notifiers)
 
@@ -242,6 +245,15 @@ class Runtime:
         self.store.save_alerts(self.book.dirty(), events)
         self._outbox.extend(self.book.notifications(now))
         return self.book.views(now)
+
+    def runbook(self, runbook_id: str) -> str | None:
+        """A runbook's markdown, None if there is no such file (ids are names, not paths)."""
+        if self.runbooks is None or not RUNBOOK_ID.match(runbook_id):
+            return None
+        try:
+            return (self.runbooks / f"{runbook_id}.md").read_text(encoding="utf-8")
+        except OSError:
+            return None
 
     # -- the operator's hand on alerts ---------------------------------------------------------
     def handle_alert(self, action: str, scenario: str, rule: str, seconds: float = 0.0,

@@ -60,7 +60,8 @@ class Notification:
 
 
 class Book:
-    def __init__(self, rules: AlertRules, config: Config, rows: Iterable[AlertRow] = ()) -> None:
+    def __init__(self, rules: AlertRules, config: Config, rows: Iterable[AlertRow] = (),
+                 now: float = 0.0) -> None:
         self.rules: dict[str, Rule] = {r.id: r for r in rules.rules}
         self.config = config
         self.alerts: dict[Key, Alert] = {}
@@ -75,8 +76,11 @@ class Book:
                                      row.last_true, row.resolved_at, row.value, row.unevaluable)
             self.handling[key] = Handling(row.acked_by, row.acked_at, row.silenced_until,
                                           row.silenced_by, row.silence_reason)
-            if row.state == State.FIRING:
-                self._notified.add(key)  # sent before the restart; dedup keys make it safe
+        # What was sent before the restart. A silence may have come after the trigger, so a
+        # silenced one counts as sent: its resolve closes what was opened (and is a no-op at
+        # PagerDuty for a dedup key it never saw).
+        self._notified = {(v.scenario, v.rule) for v in self.views(now, every=True)
+                          if self._wanted(v, now, silences=False)}
 
     # -- each cycle --------------------------------------------------------------------------
     def update(self, evaluated: Mapping[Key, Evaluated], now: float) -> list[AlertEvent]:
@@ -104,9 +108,7 @@ class Book:
         out = []
         views = {(v.scenario, v.rule): v for v in self.views(now, every=True)}
         for key, view in views.items():
-            should = (view.state == State.FIRING and view.inhibited_by is None
-                      and not self.handling.get(key, Handling()).silenced(now)
-                      and view.tier != "review")
+            should = self._wanted(view, now)
             if should and key not in self._notified:
                 self._notified.add(key)
                 out.append(Notification(Notice.TRIGGER, view))
@@ -114,6 +116,13 @@ class Book:
                 self._notified.discard(key)
                 out.append(Notification(Notice.RESOLVE, view))
         return out
+
+    def _wanted(self, view: AlertView, now: float, silences: bool = True) -> bool:
+        """Whether a notifier should have this alert open: firing, neither held back by a page
+        nor silenced, and not a weekly-review item."""
+        silenced = self.handling.get((view.scenario, view.rule), Handling()).silenced(now)
+        return (view.state == State.FIRING and view.inhibited_by is None
+                and view.tier != "review" and not (silences and silenced))
 
     def dirty(self) -> list[AlertRow]:
         """Rows changed since the last call, to store."""

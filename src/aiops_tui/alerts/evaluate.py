@@ -111,7 +111,7 @@ def judge(rule: Rule, scenario: Scenario, status: ScenarioStatus, readings: Read
         assert rule.long is not None and rule.short is not None
         (long_ratio, long_why), (short_ratio, short_why) = value_over(rule.long), \
             value_over(rule.short)
-        holds, rate = burning(rule.burn_rate, long_ratio, short_ratio, status.error_slo)
+        holds, rate = burning(rule.burn_rate, long_ratio, short_ratio, scenario.slo.error_rate)
         if holds is None:
             why = long_why or short_why or "no error budget"
             return Verdict(None, None, rule.burn_rate, f"burn rate: {why}", why)

@@ -13,7 +13,7 @@ from textual.message import Message
 
 from aiops_tui import __version__
 from aiops_tui.config.models import Config
-from aiops_tui.signals.status import FleetSnapshot
+from aiops_tui.signals.status import AlertView, FleetSnapshot
 from aiops_tui.ui.fleet_view import FleetView
 from aiops_tui.ui.format import clean
 from aiops_tui.ui.topbar import TopBar
@@ -42,7 +42,26 @@ class Source(Protocol):
         """Blocking (it may run SQL): the app calls it in a thread."""
         ...
 
+    def handle_alert(self, action: str, scenario: str, rule: str, seconds: float = 0.0,
+                     reason: str = "") -> list[AlertView]:
+        """Ack, silence or unsilence; blocking (it writes the store): called in a thread."""
+        ...
+
+    def runbook(self, runbook_id: str) -> str | None: ...
+
     async def aclose(self) -> None: ...
+
+
+def alert_badge(snapshot: FleetSnapshot) -> Text:
+    """Firing alerts by tier, silenced ones left out: the count the fleet view carries."""
+    firing = [a for a in snapshot.alerts if a.state == "firing" and not a.silenced_until]
+    badge = Text()
+    for tier, style in (("page", "bold white on red"), ("ticket", "black on yellow")):
+        n = sum(1 for a in firing if a.tier == tier)
+        if n:
+            badge.append("  ")
+            badge.append(f" {n} {tier}{'s' if n > 1 else ''} ", style=style)
+    return badge
 
 
 class SnapshotReady(Message):
@@ -60,6 +79,7 @@ class AiopsApp(App[None]):
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("p", "pause", "Pause", id="pause"),
+        Binding("a", "alerts", "Alerts", id="alerts"),
     ]
 
     def __init__(self, source: Source, label: str = "") -> None:
@@ -137,7 +157,11 @@ class AiopsApp(App[None]):
             line.append("  ")
             line.append(" ⏸ PAUSED ", style="reverse yellow")
         shown = self.shown
-        if shown is not None:
+        if shown is not None:  # what needs a human first: at 80 columns the tail is cut
+            line.append_text(alert_badge(shown))
+            crit = sum(1 for s in shown.scenarios if s.health == "crit")
+            if crit:
+                line.append(f"  ✖ {crit} critical", style="bold red")
             age = self.source.age(shown)
             stale = self.source.is_stale(shown)
             line.append(f"  updated {age:.0f}s ago" if age >= 1 else "  live",
@@ -145,9 +169,6 @@ class AiopsApp(App[None]):
             if stale:
                 line.append(" ✖ STALE", style="bold red")
             line.append(f"  cycle {shown.cycle_ms:.0f}ms", style="dim")
-            crit = sum(1 for s in shown.scenarios if s.health == "crit")
-            if crit:
-                line.append(f"  ✖ {crit} critical", style="bold red")
         else:
             line.append("  waiting for first collection…", style="dim")
         if self.error:
@@ -168,6 +189,22 @@ class AiopsApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def action_alerts(self) -> None:
+        from aiops_tui.ui.alerts_screen import AlertsScreen
+
+        if not isinstance(self.screen, AlertsScreen):
+            self.push_screen(AlertsScreen())
+
+    def open_runbook(self, runbook_id: str) -> None:
+        from aiops_tui.ui.runbook_screen import RunbookScreen
+
+        text = self.source.runbook(runbook_id)
+        if text is None:
+            self.notify(f"runbook {clean(runbook_id)} not found", severity="warning",
+                        markup=False)
+            return
+        self.push_screen(RunbookScreen(text))
 
     def open_scenario(self, scenario_id: str) -> None:
         from aiops_tui.ui.scenario_view import ScenarioView

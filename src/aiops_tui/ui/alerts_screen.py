@@ -1,0 +1,246 @@
+"""``a``: the alerts pane. Pages first, then tickets, then the weekly review; oldest first.
+
+Acting on an alert takes a capital letter (``A`` ack, ``S`` silence, ``U`` unsilence), so a
+key pressed twice to open the pane never acknowledges a page by accident. The runtime stores
+who did what before the pane shows it done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from aiops_tui.config.models import parse_duration
+from aiops_tui.signals.status import AlertView, FleetSnapshot
+from aiops_tui.ui import format as fmt
+from aiops_tui.ui.topbar import TopBar
+
+TIER_STYLE = {"page": "bold red", "ticket": "yellow", "review": "cyan"}
+STATE_MARK = {"firing": "✖ firing", "pending": "… pending", "resolved": "● resolved",
+              "inactive": "? no data"}
+
+
+def _age(since: float | None, now: float) -> str:
+    return fmt.DASH if since is None else fmt.duration(max(0.0, now - since))
+
+
+def handling(a: AlertView, now: float) -> Text:
+    """How the alert is being handled, or why it cannot be judged."""
+    if a.unevaluable:
+        return Text(fmt.clean(f"cannot evaluate: {a.unevaluable}"), style="yellow")
+    parts = []
+    if a.inhibited_by:
+        parts.append(f"held back by {a.inhibited_by}")
+    if a.acked_by:
+        parts.append(f"acked by {a.acked_by} {_age(a.acked_at, now)} ago")
+    if a.silenced_until:
+        parts.append(f"silenced {fmt.duration(a.silenced_until - now)} more by {a.silenced_by}")
+    return Text(fmt.clean(" · ".join(parts)), style="dim")
+
+
+def tag(a: AlertView) -> Text:
+    """The handling in a word, for the table; the detail line says it in full."""
+    for flag, word, style in ((a.unevaluable, "no data", "yellow"),
+                              (a.silenced_until, "silenced", "dim"),
+                              (a.acked_by, "acked", "green"),
+                              (a.inhibited_by, "held back", "dim")):
+        if flag:
+            return Text(word, style=style)
+    return Text("")
+
+
+def cells(a: AlertView, now: float) -> tuple[Text, ...]:
+    return (Text(a.tier, style=TIER_STYLE.get(a.tier, "")),
+            Text(STATE_MARK.get(a.state, a.state),
+                 style="bold red" if a.state == "firing" else ""),
+            fmt.literal(a.scenario), fmt.literal(a.rule), Text(_age(a.since, now)), tag(a))
+
+
+def detail(a: AlertView, now: float) -> Text:
+    """The selected alert in full: what, the reading, its handling, who owns it, the runbook."""
+    out = Text(no_wrap=False)
+    out.append(fmt.clean(a.summary), style="bold")
+    if a.reading:
+        out.append(f"\n{fmt.clean(a.reading)}")
+    handled = handling(a, now)
+    if handled:
+        out.append("\n")
+        out.append_text(handled)
+    out.append(f"\nowner {fmt.clean(a.owner or fmt.DASH)}", style="dim")
+    if a.escalation:
+        out.append(f" · escalation {fmt.clean(' → '.join(a.escalation))}", style="dim")
+    out.append(f" · runbook {fmt.clean(a.runbook or fmt.DASH)}", style="dim")
+    if a.silence_reason:
+        out.append(f"\nsilenced because: {fmt.clean(a.silence_reason)}", style="dim")
+    return out
+
+
+class SilenceScreen(ModalScreen[tuple[float, str] | None]):
+    """How long and why; both required. Esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-silence")]
+
+    def __init__(self, alert: AlertView) -> None:
+        super().__init__()
+        self.alert = alert
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="silence-body"):
+            yield Label(Text(f"Silence {fmt.clean(self.alert.rule)} on "
+                             f"{fmt.clean(self.alert.scenario)}", style="bold"))
+            yield Input(value="1h", placeholder="for how long (30m, 2h, 1d)", id="for")
+            yield Input(placeholder="why (shown to whoever takes over)", id="why")
+            yield Static(id="silence-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "for":
+            self.query_one("#why", Input).focus()
+            return
+        error = self.query_one("#silence-error", Static)
+        try:
+            seconds = parse_duration(self.query_one("#for", Input).value)
+        except ValueError as exc:
+            error.update(Text(str(exc), style="red"))
+            return
+        reason = self.query_one("#why", Input).value.strip()
+        if not reason:
+            error.update(Text("say why: the next on-call will read it", style="red"))
+            return
+        self.dismiss((seconds, reason))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AlertsScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,a", "app.pop_screen", "Back", id="alerts-back"),
+        Binding("enter", "open", "Scenario", id="alert-open"),
+        Binding("b", "runbook", "Runbook", id="alert-runbook"),
+        Binding("A", "handle('ack')", "Ack", id="alert-ack"),
+        Binding("S", "silence", "Silence", id="alert-silence"),
+        Binding("U", "handle('unsilence')", "Unsilence", id="alert-unsilence"),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.alerts: list[AlertView] = []
+        self.now = time.time()
+        self._shown: list[tuple[Text, ...]] = []
+
+    def compose(self) -> ComposeResult:
+        yield TopBar()
+        with Vertical():
+            table: DataTable[Text] = DataTable(id="alerts", cursor_type="row")
+            yield table
+            yield Static(id="alert-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label, width in (("Tier", 6), ("State", 10), ("Scenario", 14), ("Rule", 22),
+                             ("Age", 6), ("", 9)):
+            table.add_column(label, width=width)
+        table.focus()
+        self.app.paint()  # type: ignore[attr-defined]
+
+    def show(self, snapshot: FleetSnapshot) -> None:
+        self.paint_alerts(snapshot.alerts, snapshot.at)
+
+    def paint_alerts(self, alerts: list[AlertView], now: float) -> None:
+        table = self.query_one(DataTable)
+        keep = self.selected
+        self.now = now
+        rows = [cells(a, now) for a in alerts]
+        if rows != self._shown:
+            self.alerts, self._shown = list(alerts), rows
+            table.clear()
+            for a, row in zip(alerts, rows, strict=True):
+                table.add_row(*row, key=f"{a.scenario}/{a.rule}")
+            if keep is not None:
+                index = next((i for i, a in enumerate(alerts)
+                              if (a.scenario, a.rule) == (keep.scenario, keep.rule)), 0)
+                table.move_cursor(row=index)
+        self._paint_detail()
+
+    def _paint_detail(self) -> None:
+        current = self.selected
+        self.query_one("#alert-detail", Static).update(
+            detail(current, self.now) if current else
+            Text("no alerts: every rule holds", style="dim"))
+
+    def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
+        self._paint_detail()
+
+    @property
+    def selected(self) -> AlertView | None:
+        table = self.query_one(DataTable)
+        if not self.alerts or not table.row_count:
+            return None
+        return self.alerts[min(table.cursor_row, len(self.alerts) - 1)]
+
+    # -- actions -----------------------------------------------------------------------------
+    def action_open(self) -> None:
+        if self.selected:
+            self.app.open_scenario(self.selected.scenario)  # type: ignore[attr-defined]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_runbook(self) -> None:
+        alert = self.selected
+        if alert is None:
+            return
+        if not alert.runbook:
+            self.notify(f"{alert.rule} names no runbook", severity="warning", markup=False)
+            return
+        self.app.open_runbook(alert.runbook)  # type: ignore[attr-defined]
+
+    def action_silence(self) -> None:
+        alert = self.selected
+        if alert is None:
+            return
+
+        def done(answer: tuple[float, str] | None) -> None:
+            if answer is not None:
+                self.run_worker(self._handle(alert, "silence", *answer))
+
+        self.app.push_screen(SilenceScreen(alert), done)
+
+    def action_handle(self, action: str) -> None:
+        if self.selected:
+            self.run_worker(self._handle(self.selected, action))
+
+    async def _handle(self, alert: AlertView, action: str, seconds: float = 0.0,
+                      reason: str = "") -> None:
+        from aiops_tui.alerts.book import AlertError
+
+        source = self.app.source  # type: ignore[attr-defined]
+        try:
+            views = await asyncio.to_thread(source.handle_alert, action, alert.scenario,
+                                            alert.rule, seconds, reason)
+        except AlertError as exc:
+            self.notify(str(exc), title=f"{action} not done", severity="error", markup=False)
+            return
+        except Exception as exc:  # the store failed: say so, the alert is unchanged
+            self.notify(f"{type(exc).__name__}: {exc}", title=f"{action} failed; nothing "
+                        "changed", severity="error", markup=False)
+            return
+        self.notify(f"{alert.rule} on {alert.scenario}: {action} done", markup=False)
+        self.paint_alerts(views, time.time())
+
+    def action_cursor_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()
