@@ -46,3 +46,54 @@ def test_rule_ids_are_unique(tmp_path: Path) -> None:
     path.write_text("rules:\n" + one + one)
     with pytest.raises(ConfigError, match="used twice"):
         load_rules(path)
+
+
+def _fleet_dir(tmp_path: Path, rules: str, overrides: str = "") -> Path:
+    """A config directory: the demo config (with ``overrides``), ``rules`` as alerts.yaml
+    beside it, and the shipped runbooks."""
+    text = (ROOT / "config" / "demo.yaml").read_text()
+    if overrides:
+        text = text.replace("alerts:\n  overrides:\n", f"alerts:\n  overrides:\n{overrides}")
+    (tmp_path / "demo.yaml").write_text(text)
+    (tmp_path / "alerts.yaml").write_text(rules)
+    (tmp_path / "runbooks").symlink_to(ROOT / "runbooks")
+    return tmp_path / "demo.yaml"
+
+
+def test_check_names_a_missing_runbook(tmp_path: Path, capsys) -> None:
+    from aiops_tui.cli import main
+
+    rules = ("rules:\n  - id: r1\n    tier: page\n    summary: s\n    signal: p95_s\n"
+             "    above: 1\n    runbook: no-such-runbook\n")
+    config = _fleet_dir(tmp_path, rules)
+    # The demo's overrides name rules this file lacks: each is named with its line.
+    assert main(["check", "--config", str(config)]) == 2
+    assert (f"{config}:14: alerts.overrides.p95-over-baseline: no rule 'p95-over-baseline'"
+            in capsys.readouterr().err)
+    text = config.read_text()
+    config.write_text(text[:text.index("alerts:\n")] + text[text.index("scenarios:"):])
+    assert main(["check", "--config", str(config)]) == 2
+    assert (f"{tmp_path / 'alerts.yaml'}:7: r1.runbook: no runbook 'no-such-runbook'"
+            in capsys.readouterr().err)
+
+
+def test_check_refuses_a_bad_override(tmp_path: Path, capsys) -> None:
+    from aiops_tui.cli import main
+
+    shipped = (ROOT / "config" / "alerts.yaml").read_text()
+    config = _fleet_dir(tmp_path, shipped, "    index-stale: {for: soon}\n")
+    assert main(["check", "--config", str(config)]) == 2
+    assert "index-stale.for: not a duration: 'soon'" in capsys.readouterr().err
+    config.write_text(config.read_text().replace("{for: soon}", "{for: 1m}"))
+    assert main(["check", "--config", str(config)]) == 0
+    assert "14 alert rules, their runbooks present" in capsys.readouterr().out
+
+
+def test_a_key_given_twice_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "alerts.yaml"
+    path.write_text("rules:\n  - id: r1\n    tier: page\n    summary: s\n    signal: p95_s\n"
+                    "    above: 1\n    above: 2\n")
+    with pytest.raises(ConfigError) as caught:
+        load_rules(path)
+    assert str(caught.value) == f"{path}:7: rules[0].above: key given twice (the first would " \
+        "be ignored)"

@@ -7,7 +7,7 @@ validation error can be traced back to the line that caused it.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -82,6 +82,8 @@ def parse_yaml(text: str, name: str, model: type[M]) -> M:
         raise ConfigError([ConfigProblem(name, line, "-", f"YAML syntax: {problem}")]) from exc
     if not isinstance(data, dict):
         raise ConfigError([ConfigProblem(name, 1, "-", "expected a mapping at the top level")])
+    if dupes := list(_duplicate_keys(root, name)):
+        raise ConfigError(dupes)  # YAML keeps the last silently: a pasted rule must not win
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -90,6 +92,22 @@ def parse_yaml(text: str, name: str, model: type[M]) -> M:
             for err in exc.errors()
         ]
         raise ConfigError(problems) from exc
+
+
+def _duplicate_keys(node: yaml.Node | None, name: str, path: str = ""
+                    ) -> Iterator[ConfigProblem]:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            where = f"{path}.{key.value}" if path else str(key.value)
+            if key.value in seen:
+                yield ConfigProblem(name, key.start_mark.line + 1, where,
+                                    "key given twice (the first would be ignored)")
+            seen.add(key.value)
+            yield from _duplicate_keys(value, name, where)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            yield from _duplicate_keys(item, name, f"{path}[{i}]")
 
 
 def _field(loc: tuple[int | str, ...]) -> str:

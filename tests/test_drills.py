@@ -1,0 +1,98 @@
+"""Each page drill, staged on the real demo fleet over loopback, fires its alert through the
+whole path: scrapes, rollups, rules (the demo config's shortened waits), the stored book."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from aiops_tui.alerts.rules import load_alerting
+from aiops_tui.cli import _backfill_demo, main
+from aiops_tui.config import load_config
+from aiops_tui.demo.drills import DRILLS
+from aiops_tui.demo.fleet import DemoFleet
+from aiops_tui.runtime import Runtime
+from aiops_tui.store.db import open_writer
+from tests.conftest import DEMO_CONFIG
+
+PAGE_DRILLS = sorted(name for name, d in DRILLS.items() if d.tier == "page")
+# Two rounds, so no two drills share a scenario: a down endpoint would hide the others.
+ROUNDS = [{"latency-spike": "support-chat", "error-burst": "code-review",
+           "eval-regression": "claims-triage", "token-runaway": "doc-search"},
+          {"endpoint-down": "code-review"}]
+
+
+async def until_fired(runtime: Runtime, wanted: dict[str, str], limit_s: float) -> dict:
+    """Cycle every interval until each (scenario, alert) fires; what fired, and when."""
+    fired: dict[tuple[str, str], float] = {}
+    started = time.monotonic()
+    while len(fired) < len(wanted) and time.monotonic() - started < limit_s:
+        t = time.monotonic()
+        snapshot = await runtime.cycle()
+        for a in snapshot.alerts:
+            if a.state == "firing" and (a.scenario, a.rule) in wanted.items():
+                fired.setdefault((a.scenario, a.rule), time.monotonic() - started)
+        await asyncio.sleep(max(0.0, runtime.interval - (time.monotonic() - t)))
+    return fired
+
+
+async def test_every_page_drill_fires_its_alert(tmp_path: Path, capsys) -> None:
+    assert sorted(d for r in ROUNDS for d in r) == PAGE_DRILLS
+    config, path = load_config(DEMO_CONFIG)
+    fleet = DemoFleet(config, seed=5)
+    live = fleet.start(ephemeral=True)
+    config_file = tmp_path / "fleet.json"  # the CLI reaches the fleet through its config
+    config_file.write_text(json.dumps(live.model_dump(mode="json")))
+    store = tmp_path / "drills.duckdb"
+    _backfill_demo(live, store)  # the week of history the baselines need
+    runtime = Runtime(live, store, rules=load_alerting(config, path))
+    try:
+        for _ in range(12):  # enough traffic in the window to be judged
+            await runtime.cycle()
+            await asyncio.sleep(runtime.interval)
+        for round_ in ROUNDS:
+            for name, scenario in round_.items():
+                assert main(["drill", name, "--scenario", scenario, "--config",
+                             str(config_file)]) == 0
+            assert f"expect {DRILLS[name].alert}" in capsys.readouterr().out
+            wanted = {scenario: DRILLS[name].alert for name, scenario in round_.items()}
+            fired = await until_fired(runtime, wanted, limit_s=120.0)
+            assert set(fired) == set(wanted.items()), fired
+            assert main(["drill", "--clear", "--scenario", scenario, "--config",
+                         str(config_file)]) == 0
+            for scenario in round_.values():
+                fleet.drill("DELETE", scenario, None)
+    finally:
+        await runtime.aclose()
+        fleet.stop()
+    db = open_writer(store)
+    try:
+        fired_events = {(e.scenario, e.rule) for e in db.alert_events() if e.event == "fired"}
+    finally:
+        db.close()
+    assert {(s, DRILLS[n].alert) for r in ROUNDS for n, s in r.items()} <= fired_events
+
+
+def test_drill_names_and_mistakes(capsys) -> None:
+    assert main(["drill", "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in DRILLS) and len(DRILLS) == 8
+    assert main(["drill", "no-such", "--scenario", "support-chat"]) == 2
+    assert "no drill 'no-such'" in capsys.readouterr().err
+    assert main(["drill", "error-burst", "--scenario", "nope"]) == 2
+
+
+@pytest.mark.parametrize("name", sorted(DRILLS))
+def test_a_drill_starts_once_and_clears(name: str) -> None:
+    config, _ = load_config(DEMO_CONFIG)
+    fleet = DemoFleet(config, seed=1)
+    status, body = fleet.drill("POST", "doc-search", name)
+    again = fleet.drill("POST", "doc-search", name)[1]
+    assert status == 200 and json.loads(body)["started"] == name
+    assert json.loads(again)["started"] is None  # a second start changes nothing
+    ended = json.loads(fleet.drill("DELETE", "doc-search", name)[1])["ended"]
+    assert ended == [name]
