@@ -85,6 +85,7 @@ async def test_follower_shows_the_writers_picture_and_takes_over(fleet, fleet_co
                                                                  tmp_path: Path) -> None:
     """A console beside a running collector reads its live snapshot; when it stops, takes over."""
     store = tmp_path / "shared.duckdb"
+    fleet.drill("POST", "doc-search", "stale-index")
     writer = subprocess.Popen(
         [sys.executable, "-m", "aiops_tui", "run", "--headless", "--config",
          str(fleet_config_file), "--store", str(store)],
@@ -105,6 +106,11 @@ async def test_follower_shows_the_writers_picture_and_takes_over(fleet, fleet_co
         document = json.loads(status.stdout)
         assert document["mode"] == "follower"
         assert {s["id"] for s in document["scenarios"]} == {s.id for s in fleet.config.scenarios}
+        # The writer's alerts reach scripts too: the stale index staged before it started.
+        stale = [a for a in document["alerts"] if a["rule"] == "index-stale"]
+        assert [(a["scenario"], a["tier"], a["state"]) for a in stale] == [
+            ("doc-search", "ticket", "firing")]
+        assert stale[0]["since"] is not None and "index age" in stale[0]["reading"]
     finally:
         writer.terminate()
         writer.wait(10)

@@ -12,11 +12,14 @@ from aiops_tui.demo.fleet import DemoFleet
 from aiops_tui.runtime import Runtime
 from aiops_tui.signals.detail import ScenarioDetail
 from aiops_tui.signals.status import FleetSnapshot
+from aiops_tui.store.db import open_writer
 from aiops_tui.ui.app import AiopsApp
 from aiops_tui.ui.describe_screen import DescribeScreen
 from aiops_tui.ui.help_screen import HelpScreen
 from aiops_tui.ui.scenario_view import ScenarioView
-from tests.conftest import relaxed
+from aiops_tui.alerts.rules import load_alerting
+from aiops_tui.config import load_config
+from tests.conftest import DEMO_CONFIG, ROOT, relaxed
 from tests.test_collect_integration import SteppedClock, cycles
 
 
@@ -69,6 +72,59 @@ async def test_fleet_view_keys_over_the_live_fleet(fleet: DemoFleet, tmp_path: P
         await pilot.press("q")
 
 
+async def test_alerts_pane_keys_ack_silence_open_and_runbook(fleet: DemoFleet,
+                                                             tmp_path: Path) -> None:
+    from aiops_tui.ui.alerts_screen import AlertsScreen, SilenceScreen
+    from aiops_tui.ui.runbook_screen import RunbookScreen
+
+    config = relaxed(fleet.config, interval_s=0.5)
+    rules = load_alerting(*load_config(DEMO_CONFIG))
+    fleet.drill("POST", "doc-search", "stale-index")  # index-stale fires on the first cycle
+    store = tmp_path / "s.duckdb"
+    runtime = Runtime(config, store, rules=rules, runbooks=ROOT / "runbooks")
+    app = AiopsApp(runtime, label="test")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None and any(
+            a.rule == "index-stale" and a.state == "firing" for a in app.snapshot.alerts))
+        assert "1 ticket" in app.status_line().plain  # the badge, from every screen
+        await pilot.press("a")
+        pane = app.screen
+        assert isinstance(pane, AlertsScreen)
+        await wait_for(pilot, lambda: any(a.rule == "index-stale" for a in pane.alerts))
+        table = pane.query_one(DataTable)
+        table.move_cursor(row=next(i for i, a in enumerate(pane.alerts)
+                                   if a.rule == "index-stale"))
+        await pilot.press("a")  # the key that opened the pane closes it: it never acks
+        assert not isinstance(app.screen, AlertsScreen)
+        await pilot.press("a")
+        pane = app.screen
+        await wait_for(pilot, lambda: pane.selected is not None)
+        table = pane.query_one(DataTable)
+        table.move_cursor(row=next(i for i, a in enumerate(pane.alerts)
+                                   if a.rule == "index-stale"))
+        await pilot.pause()
+        await pilot.press("A")
+        await wait_for(pilot, lambda: pane.selected.acked_by == runtime.user)
+        await pilot.press("S")
+        assert isinstance(app.screen, SilenceScreen)
+        await pilot.press("enter", *"reindex running", "enter")  # 1h, the default
+        await wait_for(pilot, lambda: pane.selected.silenced_by == runtime.user)
+        assert "1 ticket" not in app.status_line().plain  # silenced: out of the badge
+        await pilot.press("b")
+        assert isinstance(app.screen, RunbookScreen)
+        assert "Symptom check" in app.screen.text and "---" not in app.screen.text[:4]
+        await pilot.press("escape", "enter")
+        assert isinstance(app.screen, ScenarioView) and app.screen.scenario.id == "doc-search"
+        await pilot.press("escape", "escape", "q")
+    db = open_writer(store)
+    try:
+        done = [(e.rule, e.event, e.who) for e in db.alert_events() if e.who]
+    finally:
+        db.close()
+    assert done == [("index-stale", "acked", runtime.user),
+                    ("index-stale", "silenced", runtime.user)]
+
+
 async def test_down_endpoint_is_marked_while_other_rows_update(fleet: DemoFleet,
                                                                tmp_path: Path) -> None:
     config = relaxed(fleet.config, interval_s=0.5)
@@ -119,7 +175,8 @@ async def recorded(demo_config, tmp_path: Path):
     fleet = DemoFleet(config, seed=3, clock=clock)
     live = fleet.start(ephemeral=True)
     fleet.inject("doc-search", "tgi-a", "http-500")
-    runtime = Runtime(live, tmp_path / "s.duckdb", clock=clock)
+    rules = load_alerting(*load_config(DEMO_CONFIG))
+    runtime = Runtime(live, tmp_path / "s.duckdb", clock=clock, rules=rules)
     try:
         await cycles(runtime, clock, n=5, step=15)
         fleet.inject("doc-search", "tgi-a", None)
@@ -215,3 +272,13 @@ def test_scenario_view_snapshot(snap_compare, recorded) -> None:
 
     assert snap_compare(AiopsApp(recorded, label="demo fleet"), terminal_size=(120, 40),
                         run_before=open_support_chat)
+
+
+def test_alerts_pane_snapshot(snap_compare, recorded) -> None:
+    async def open_alerts(pilot) -> None:
+        await wait_for(pilot, lambda: pilot.app.snapshot is not None)
+        await pilot.press("a")
+        await pilot.pause()
+
+    assert snap_compare(AiopsApp(recorded, label="demo fleet"), terminal_size=(80, 24),
+                        run_before=open_alerts)

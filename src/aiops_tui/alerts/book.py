@@ -203,7 +203,8 @@ class Book:
 
     def views(self, now: float, every: bool = False) -> list[AlertView]:
         """Alerts worth a line: pending, firing, resolved lately, or unevaluable; sorted by
-        tier, then state (firing first), then age (oldest first). ``every`` keeps all."""
+        tier, then state (firing first), then age (oldest first), the unevaluable last.
+        ``every`` keeps all."""
         paging = {(k[0], self.rules[k[1]].signal): k[1] for k, a in self.alerts.items()
                   if a.state is State.FIRING and k[1] in self.rules
                   and self.rules[k[1]].tier == "page"}
@@ -220,7 +221,10 @@ class Book:
                 continue
             inhibitor = paging.get((key[0], rule.signal)) if rule.tier == "ticket" else None
             out.append(self.view(key, now, inhibitor))
+        # Alerts by tier, state and age; the rules that cannot be judged after all of them,
+        # so a fresh store's "not enough history yet" never buries a page.
         order = {State.FIRING: 0, State.PENDING: 1, State.RESOLVED: 2, State.INACTIVE: 3}
-        out.sort(key=lambda v: (TIERS.index(v.tier), order[State(v.state)],
+        out.sort(key=lambda v: (bool(v.unevaluable) and v.state != State.FIRING,
+                                TIERS.index(v.tier), order[State(v.state)],
                                 v.since if v.since is not None else now, v.scenario, v.rule))
         return out

@@ -152,7 +152,7 @@ def judge(rule: Rule, scenario: Scenario, status: ScenarioStatus, readings: Read
         reading = f"{name} {shown(signal, value)} {side} {shown(signal, threshold)}"
     holds = value > threshold if above else value < threshold
     if not holds:
-        reading = reading.replace(f" {side} ", " within " if above else " at or over ", 1)
+        reading = f"{name} {shown(signal, value)}, fires {side} {shown(signal, threshold)}"
     return Verdict(holds, value, threshold, reading)
 
 

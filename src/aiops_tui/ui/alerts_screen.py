@@ -28,7 +28,9 @@ STATE_MARK = {"firing": "✖ firing", "pending": "… pending", "resolved": "●
 
 
 def _age(since: float | None, now: float) -> str:
-    return fmt.DASH if since is None else fmt.duration(max(0.0, now - since))
+    if since is None:
+        return fmt.DASH
+    return "now" if now - since < 1 else fmt.duration(now - since)
 
 
 def handling(a: AlertView, now: float) -> Text:
@@ -147,11 +149,12 @@ class AlertsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, width in (("Tier", 6), ("State", 10), ("Scenario", 14), ("Rule", 22),
+        for label, width in (("Tier", 6), ("State", 10), ("Scenario", 14), ("Rule", 20),
                              ("Age", 6), ("", 9)):
             table.add_column(label, width=width)
         table.focus()
         self.app.paint()  # type: ignore[attr-defined]
+        self.app.paint_topbar()  # type: ignore[attr-defined]
 
     def show(self, snapshot: FleetSnapshot) -> None:
         self.paint_alerts(snapshot.alerts, snapshot.at)
