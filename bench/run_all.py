@@ -9,7 +9,8 @@ import subprocess
 import sys
 
 BENCHES = [["bench.cold_start"], ["bench.scrape_store"], ["bench.fleet_refresh"],
-           ["bench.scenario_view", "--prometheus"], ["bench.terminal_bytes"]]
+           ["bench.scenario_view", "--prometheus"], ["bench.alert_eval"],
+           ["bench.drill_latency"], ["bench.terminal_bytes"]]
 
 
 def main() -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,33 +62,39 @@ def _fleet_dir(tmp_path: Path, rules: str, overrides: str = "") -> Path:
     return tmp_path / "demo.yaml"
 
 
-def test_check_names_a_missing_runbook(tmp_path: Path, capsys) -> None:
-    from aiops_tui.cli import main
+def check(config: Path) -> subprocess.CompletedProcess[str]:
+    """``aiops-tui check`` as its own process (it resets SIGPIPE, which pytest must keep)."""
+    return subprocess.run([sys.executable, "-m", "aiops_tui", "check", "--config", str(config)],
+                          capture_output=True, text=True)
 
+
+def test_check_names_a_missing_runbook(tmp_path: Path) -> None:
     rules = ("rules:\n  - id: r1\n    tier: page\n    summary: s\n    signal: p95_s\n"
              "    above: 1\n    runbook: no-such-runbook\n")
     config = _fleet_dir(tmp_path, rules)
     # The demo's overrides name rules this file lacks: each is named with its line.
-    assert main(["check", "--config", str(config)]) == 2
+    result = check(config)
+    assert result.returncode == 2
     assert (f"{config}:14: alerts.overrides.p95-over-baseline: no rule 'p95-over-baseline'"
-            in capsys.readouterr().err)
+            in result.stderr)
     text = config.read_text()
     config.write_text(text[:text.index("alerts:\n")] + text[text.index("scenarios:"):])
-    assert main(["check", "--config", str(config)]) == 2
+    result = check(config)
+    assert result.returncode == 2
     assert (f"{tmp_path / 'alerts.yaml'}:7: r1.runbook: no runbook 'no-such-runbook'"
-            in capsys.readouterr().err)
+            in result.stderr)
 
 
-def test_check_refuses_a_bad_override(tmp_path: Path, capsys) -> None:
-    from aiops_tui.cli import main
-
+def test_check_refuses_a_bad_override(tmp_path: Path) -> None:
     shipped = (ROOT / "config" / "alerts.yaml").read_text()
     config = _fleet_dir(tmp_path, shipped, "    index-stale: {for: soon}\n")
-    assert main(["check", "--config", str(config)]) == 2
-    assert "index-stale.for: not a duration: 'soon'" in capsys.readouterr().err
+    result = check(config)
+    assert result.returncode == 2
+    assert "index-stale.for: not a duration: 'soon'" in result.stderr
     config.write_text(config.read_text().replace("{for: soon}", "{for: 1m}"))
-    assert main(["check", "--config", str(config)]) == 0
-    assert "14 alert rules, their runbooks present" in capsys.readouterr().out
+    result = check(config)
+    assert result.returncode == 0, result.stderr
+    assert "14 alert rules, their runbooks present" in result.stdout
 
 
 def test_a_key_given_twice_is_an_error(tmp_path: Path) -> None:

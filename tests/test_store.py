@@ -99,15 +99,20 @@ async def test_follower_shows_the_writers_picture_and_takes_over(fleet, fleet_co
         snapshot = await follower.cycle()
         assert snapshot is not None and snapshot.writer_pid == writer.pid
         assert [s.id for s in snapshot.scenarios] == [s.id for s in fleet.config.scenarios]
-        status = subprocess.run(
-            [sys.executable, "-m", "aiops_tui", "status", "--json", "--config",
-             str(fleet_config_file), "--store", str(store)], capture_output=True, text=True)
-        assert status.returncode == 0, status.stderr
-        document = json.loads(status.stdout)
+        # The writer's alerts reach scripts too: the stale index staged before it started
+        # (fired once the writer has read an index manifest, a cycle or two on a busy box).
+        for _ in range(10):
+            status = subprocess.run(
+                [sys.executable, "-m", "aiops_tui", "status", "--json", "--config",
+                 str(fleet_config_file), "--store", str(store)], capture_output=True, text=True)
+            assert status.returncode == 0, status.stderr
+            document = json.loads(status.stdout)
+            stale = [a for a in document["alerts"] if a["rule"] == "index-stale"]
+            if stale and stale[0]["state"] == "firing":
+                break
+            time.sleep(0.5)
         assert document["mode"] == "follower"
         assert {s["id"] for s in document["scenarios"]} == {s.id for s in fleet.config.scenarios}
-        # The writer's alerts reach scripts too: the stale index staged before it started.
-        stale = [a for a in document["alerts"] if a["rule"] == "index-stale"]
         assert [(a["scenario"], a["tier"], a["state"]) for a in stale] == [
             ("doc-search", "ticket", "firing")]
         assert stale[0]["since"] is not None and "index age" in stale[0]["reading"]

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable
 
+from aiops_tui.alerts.rules import load_alerting
+from aiops_tui.config import load_config
 from aiops_tui.demo.fleet import DemoFleet
 from aiops_tui.runtime import Runtime
 from aiops_tui.signals.detail import ScenarioDetail
@@ -17,8 +19,6 @@ from aiops_tui.ui.app import AiopsApp
 from aiops_tui.ui.describe_screen import DescribeScreen
 from aiops_tui.ui.help_screen import HelpScreen
 from aiops_tui.ui.scenario_view import ScenarioView
-from aiops_tui.alerts.rules import load_alerting
-from aiops_tui.config import load_config
 from tests.conftest import DEMO_CONFIG, ROOT, relaxed
 from tests.test_collect_integration import SteppedClock, cycles
 

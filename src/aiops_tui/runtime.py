@@ -60,7 +60,7 @@ class Runtime:
         self.rules = rules  # None: no alerting (a bare runtime in tests and benchmarks)
         self.user = getpass.getuser()  # who acks and silences: the OS (or SSH) user
         self.book: Book | None = None
-        self._readings: RollupReadings | None = None
+        self.readings: RollupReadings | None = None
         # Filled under the store lock, emptied on the event loop: a deque is safe for both.
         self._outbox: collections.deque[Notification] = collections.deque()
         self._dispatcher: Dispatcher | None = None
@@ -97,7 +97,7 @@ class Runtime:
         store.keep_recent(self.config.console.window_s + 2 * self.interval,
                           WINDOW_METRICS + GAUGE_METRICS)
         if self.rules is not None:
-            self._open_alerts(store)
+            self.open_alerts(store)
         with self._store_lock:  # a follower taking over: detail() must not see it half open
             if self._closing:  # the console quit while the store was opening
                 store.close()
@@ -108,7 +108,7 @@ class Runtime:
         self._collector = Collector(self.config, self.clock)
         return self.mode
 
-    def _open_alerts(self, store: Store) -> None:
+    def open_alerts(self, store: Store) -> None:
         """The alert book as stored, and the rollups its windows sum, read into memory."""
         from aiops_tui.alerts.book import Book
         from aiops_tui.alerts.notify import Dispatcher
@@ -120,11 +120,11 @@ class Runtime:
         now = self.clock()
         trailing = Trailing(ALERT_MINUTES_S)
         since = (now - ALERT_MINUTES_S) // MINUTE * MINUTE
-        trailing.add(store.history(None, since, now, MINUTE))
+        trailing.add(store.counter_rows(since, now))
         hours_from = (now - self._hours_needed()) // HOUR * HOUR
-        trailing.add(store.history(None, hours_from, store.rolled_until() or hours_from, HOUR,
-                                   "hours"), "hours")
-        self._readings = RollupReadings(store, trailing)
+        trailing.add(store.counter_rows(hours_from, store.rolled_until() or hours_from,
+                                        "hours"), "hours")
+        self.readings = RollupReadings(store, trailing)
         self.book = Book(self.rules, self.config, store.alerts(), now)
         if self.config.alerts.notifiers:
             self._dispatcher = Dispatcher(self.config.alerts.notifiers)
@@ -166,8 +166,8 @@ class Runtime:
         assert self._collector is not None and self.store is not None
         started = time.perf_counter()
         collection = await self._collector.collect()
+        # ``_record`` sets ``last`` under the store lock; an ack since may have updated it.
         snapshot = await asyncio.to_thread(self._record, collection, started)
-        self.last = snapshot
         self._send()
         return snapshot
 
@@ -217,8 +217,8 @@ class Runtime:
         if now - self._last_retention > RETENTION_EVERY_S:
             console = self.config.console
             self.store.apply_retention(console.retention, console.raw_retention, now)
-            if self._readings is not None:
-                self._readings.trailing.forget(now, self._hours_needed())
+            if self.readings is not None:
+                self.readings.trailing.forget(now, self._hours_needed())
             self._last_retention = now
         return snapshot
 
@@ -226,18 +226,17 @@ class Runtime:
                ) -> list[AlertView]:
         """Judge the rules on this cycle, store what changed, queue notifications."""
         from aiops_tui.alerts.evaluate import evaluate
-        from aiops_tui.store.minutes import HOUR
 
-        assert self.store is not None and self.book is not None and self._readings is not None
+        assert self.store is not None and self.book is not None and self.readings is not None
         now = snapshot.at
-        trailing = self._readings.trailing
+        trailing = self.readings.trailing
         trailing.add(closed)
         if self.store.rolled_until() != rolled:  # an hour was rolled up
             since = rolled if rolled is not None else now - self._hours_needed()
-            trailing.add(self.store.history(None, since, self.store.rolled_until() or since,
-                                            HOUR, "hours"), "hours")
+            trailing.add(self.store.counter_rows(since, self.store.rolled_until() or since,
+                                                 "hours"), "hours")
         evaluated = evaluate(self.book.rules.values(), self.config.scenarios,
-                             {s.id: s for s in snapshot.scenarios}, self._readings.at(now),
+                             {s.id: s for s in snapshot.scenarios}, self.readings.at(now),
                              self.book.alerts, now)
         events = self.book.update(evaluated, now)
         if self._dispatcher is not None:
@@ -257,10 +256,11 @@ class Runtime:
 
     # -- the operator's hand on alerts ---------------------------------------------------------
     def handle_alert(self, action: str, scenario: str, rule: str, seconds: float = 0.0,
-                     reason: str = "") -> list[AlertView]:
+                     reason: str = "") -> tuple[float, list[AlertView]]:
         """Ack, silence (for ``seconds``, saying why) or unsilence an alert; stored with who
-        and when before this returns. Returns the alerts as they now stand. Raises
-        ``AlertError`` saying why it cannot be done. Blocking: the UI calls it in a thread."""
+        and when before this returns. Returns when it was done and the alerts as they now
+        stand (a snapshot made before then shows them as they were). Raises ``AlertError``
+        saying why it cannot be done. Blocking: the UI calls it in a thread."""
         from aiops_tui.alerts.book import AlertError
 
         with self._store_lock:
@@ -286,7 +286,7 @@ class Runtime:
             if self.last is not None:
                 self.last = self.last.model_copy(update={"alerts": views})
                 live.publish(self.store_path, self.last)
-            return views
+            return now, views
 
     def compute(self, now: float, endpoints: dict[str, list[EndpointStatus]],
                 window_s: float | None = None) -> FleetSnapshot:

@@ -64,6 +64,7 @@ class Book:
                  now: float = 0.0) -> None:
         self.rules: dict[str, Rule] = {r.id: r for r in rules.rules}
         self.config = config
+        self._scenarios = {s.id for s in config.scenarios}
         self.alerts: dict[Key, Alert] = {}
         self.handling: dict[Key, Handling] = {}
         self.readings: dict[Key, str] = {}  # the newest verdict's words and threshold
@@ -106,10 +107,14 @@ class Book:
         """Triggers for alerts that fire, unsilenced and uninhibited, and were not yet sent;
         resolves for sent ones that stopped firing."""
         out = []
-        views = {(v.scenario, v.rule): v for v in self.views(now, every=True)}
-        for key, view in views.items():
-            should = self._wanted(view, now)
-            if should and key not in self._notified:
+        paging = self._paging()
+        for key, alert in self.alerts.items():
+            if alert.state is not State.FIRING and key not in self._notified:
+                continue  # the common case, kept cheap: no view is made for it
+            view = self._view(key, now, paging)
+            if view is None:
+                continue
+            if self._wanted(view, now) and key not in self._notified:
                 self._notified.add(key)
                 out.append(Notification(Notice.TRIGGER, view))
             elif key in self._notified and view.state != State.FIRING:
@@ -138,8 +143,7 @@ class Book:
 
     # -- the operator ------------------------------------------------------------------------
     def _known(self, key: Key) -> None:
-        scenarios = {s.id for s in self.config.scenarios}
-        if key[0] not in scenarios or key[1] not in self.rules:
+        if key[0] not in self._scenarios or key[1] not in self.rules:
             raise AlertError(f"no alert {key[1]!r} on scenario {key[0]!r}")
 
     def ack(self, key: Key, who: str, now: float) -> tuple[AlertEvent, Notification | None]:
@@ -201,26 +205,34 @@ class Book:
             silence_reason=handling.silence_reason if silenced else None,
             inhibited_by=inhibited_by)
 
+    def _paging(self) -> dict[tuple[str, str], str]:
+        """(scenario, signal) → the firing page on it, which holds back its tickets."""
+        return {(k[0], self.rules[k[1]].signal): k[1] for k, a in self.alerts.items()
+                if a.state is State.FIRING and k[1] in self.rules
+                and self.rules[k[1]].tier == "page"}
+
+    def _view(self, key: Key, now: float, paging: dict[tuple[str, str], str]
+              ) -> AlertView | None:
+        """The view of ``key``; None for a rule or scenario removed from the config since."""
+        rule = self.rules.get(key[1])
+        if rule is None or key[0] not in self._scenarios:
+            return None
+        inhibitor = paging.get((key[0], rule.signal)) if rule.tier == "ticket" else None
+        return self.view(key, now, inhibitor)
+
     def views(self, now: float, every: bool = False) -> list[AlertView]:
         """Alerts worth a line: pending, firing, resolved lately, or unevaluable; sorted by
         tier, then state (firing first), then age (oldest first), the unevaluable last.
         ``every`` keeps all."""
-        paging = {(k[0], self.rules[k[1]].signal): k[1] for k, a in self.alerts.items()
-                  if a.state is State.FIRING and k[1] in self.rules
-                  and self.rules[k[1]].tier == "page"}
+        paging = self._paging()
         out = []
-        scenarios = {s.id for s in self.config.scenarios}
         for key, alert in self.alerts.items():
-            rule = self.rules.get(key[1])
-            if rule is None or key[0] not in scenarios:
-                continue  # a rule or scenario removed from the config since
             shown = (every or alert.state in _OPEN or alert.unevaluable
                      or (alert.state is State.RESOLVED and alert.resolved_at is not None
                          and now - alert.resolved_at < RESOLVED_SHOWN_S))
-            if not shown:
-                continue
-            inhibitor = paging.get((key[0], rule.signal)) if rule.tier == "ticket" else None
-            out.append(self.view(key, now, inhibitor))
+            view = self._view(key, now, paging) if shown else None
+            if view is not None:
+                out.append(view)
         # Alerts by tier, state and age; the rules that cannot be judged after all of them,
         # so a fresh store's "not enough history yet" never buries a page.
         order = {State.FIRING: 0, State.PENDING: 1, State.RESOLVED: 2, State.INACTIVE: 3}

@@ -36,7 +36,13 @@ def step(alert: Alert, holds: bool | None, value: float | None, now: float, for_
     """The alert after one evaluation at ``now``; ``holds`` None means it could not be told
     (``why`` says why), which leaves the state as it is."""
     if holds is None:
-        return replace(alert, unevaluable=why or "cannot evaluate", value=value)
+        why = why or "cannot evaluate"
+        if alert.unevaluable == why and alert.value == value:
+            return alert  # most rules, most cycles: nothing to copy
+        return replace(alert, unevaluable=why, value=value)
+    if not holds and alert.state is State.INACTIVE and not alert.unevaluable \
+            and alert.value == value:
+        return alert
     alert = replace(alert, value=value, unevaluable="")
     if holds:
         if alert.state in (State.INACTIVE, State.RESOLVED):

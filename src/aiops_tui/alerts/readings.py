@@ -67,7 +67,8 @@ class RollupReadings:
             if len(self._quantiles) > 4096:
                 self._quantiles.clear()
             since = end_h - seconds
-            row = combine(self.store.history(scenario.id, since, end_h, seconds, "hours"))
+            # Hour by hour: the store keeps finished hours, so the next hour reads one row.
+            row = combine(self.store.history(scenario.id, since, end_h, HOUR, "hours"))
             have = row.minutes * MINUTE if row else 0.0
             if have < need:
                 self._quantiles[key] = (None, _short(have, seconds, "baseline"))

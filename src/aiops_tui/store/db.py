@@ -458,6 +458,20 @@ class Store:
             "ORDER BY ts", [since]).fetchall()
         return [AlertEvent(*row) for row in rows]
 
+    def counter_rows(self, since: float, until: float, table: str = "minutes"
+                     ) -> list[MinuteRow]:
+        """Every scenario's rows of ``table`` in ``[since, until)``, counters only: what the
+        alert windows' running totals are built from (see ``store.trailing``)."""
+        if table not in ("minutes", "hours"):
+            raise ValueError(table)
+        minutes = "minutes" if table == "hours" else "1"
+        rows = self.con.execute(
+            f"""SELECT start, scenario, {minutes}, {", ".join(COUNTERS)} FROM {table}
+                WHERE start >= ? AND start < ? ORDER BY start""", [since, until]).fetchall()
+        return [MinuteRow(start=start, scenario=name, minutes=n, counters={
+                    c: v for c, v in zip(COUNTERS, values, strict=True) if v is not None})
+                for start, name, n, *values in rows]
+
     def versions_ledger(self, scenario: str) -> list[VersionSpan]:
         """Every model, prompt and index version the scenario ran, with the minutes it was
         live and how many of them the scenario was critical."""

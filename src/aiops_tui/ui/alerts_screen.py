@@ -230,7 +230,7 @@ class AlertsScreen(Screen[None]):
 
         source = self.app.source  # type: ignore[attr-defined]
         try:
-            views = await asyncio.to_thread(source.handle_alert, action, alert.scenario,
+            at, views = await asyncio.to_thread(source.handle_alert, action, alert.scenario,
                                             alert.rule, seconds, reason)
         except AlertError as exc:
             self.notify(str(exc), title=f"{action} not done", severity="error", markup=False)
@@ -240,7 +240,8 @@ class AlertsScreen(Screen[None]):
                         "changed", severity="error", markup=False)
             return
         self.notify(f"{alert.rule} on {alert.scenario}: {action} done", markup=False)
-        self.paint_alerts(views, time.time())
+        self.app.take_alerts(at, views)  # type: ignore[attr-defined]
+        self.paint_alerts(views, at)
 
     def action_cursor_down(self) -> None:
         self.query_one(DataTable).action_cursor_down()

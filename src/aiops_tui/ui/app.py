@@ -43,8 +43,9 @@ class Source(Protocol):
         ...
 
     def handle_alert(self, action: str, scenario: str, rule: str, seconds: float = 0.0,
-                     reason: str = "") -> list[AlertView]:
-        """Ack, silence or unsilence; blocking (it writes the store): called in a thread."""
+                     reason: str = "") -> tuple[float, list[AlertView]]:
+        """Ack, silence or unsilence; blocking (it writes the store): called in a thread.
+        Returns when it was done and the alerts as they now stand."""
         ...
 
     def runbook(self, runbook_id: str) -> str | None: ...
@@ -90,6 +91,7 @@ class AiopsApp(App[None]):
         self.snapshot: FleetSnapshot | None = None  # the newest picture
         self.frozen: FleetSnapshot | None = None  # what stays on screen while paused
         self.error = ""
+        self._taken: tuple[float, list[AlertView]] | None = None  # see ``take_alerts``
         self.started = time.perf_counter()
         self.first_frame_s: float | None = None
 
@@ -120,6 +122,8 @@ class AiopsApp(App[None]):
         self.error = message.error
         if message.snapshot is not None:
             self.snapshot = message.snapshot
+            if self._taken is not None and message.snapshot.at < self._taken[0]:
+                self.snapshot = message.snapshot.model_copy(update={"alerts": self._taken[1]})
             if not self.paused:
                 self.paint()
         self.paint_topbar()
@@ -195,6 +199,14 @@ class AiopsApp(App[None]):
 
         if not isinstance(self.screen, AlertsScreen):
             self.push_screen(AlertsScreen())
+
+    def take_alerts(self, at: float, views: list[AlertView]) -> None:
+        """Alerts as an ack or silence at ``at`` left them, shown now rather than next cycle;
+        a snapshot from before ``at`` still on its way is shown with them too."""
+        self._taken = (at, views)
+        if self.snapshot is not None:
+            self.snapshot = self.snapshot.model_copy(update={"alerts": views})
+        self.paint_topbar()
 
     def open_runbook(self, runbook_id: str) -> None:
         from aiops_tui.ui.runbook_screen import RunbookScreen
