@@ -50,8 +50,9 @@ async def measure(runtime: Runtime, fleet: DemoFleet, round_: dict[str, str]) ->
             true_after = (alert.active_since or 0) - started[a.scenario]
             lag = (alert.fired_at or 0) - (alert.active_since or 0) - rule.for_s
             total = (alert.fired_at or 0) - started[a.scenario]
+            verdict = "ok" if lag <= runtime.interval else "LATE"
             lines.append(f"  {name:<16}{a.rule:<26}{true_after:8.1f}s {rule.for_s:6.0f}s "
-                         f"{lag:7.1f}s {total:8.1f}s  {'ok' if lag <= runtime.interval else 'LATE'}")
+                         f"{lag:7.1f}s {total:8.1f}s  {verdict}")
         await asyncio.sleep(max(0.0, runtime.interval - (time.monotonic() - t)))
     lines += [f"  {name:<16}{rule:<26} did not fire within 180 s"
               for (_, rule), name in wanted.items()]

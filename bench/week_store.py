@@ -233,7 +233,7 @@ def insert_minutes_sql() -> str:
            least(1.0, util + 0.25 * phase), 0.7 + 0.1 * phase,
            least(1.0, kv + kv * {DIURNAL} * 0.8 * phase), running * (1 + {DIURNAL} * phase), 0.0,
            2 * (400 + 150 * phase), 58 + 10 * phase, 0.95, start % 3600 + 60,
-           'ok', model, prompt, idx
+           'ok', model, prompt, idx, NULL, NULL, NULL, NULL, NULL
     FROM n ORDER BY start, scenario
     """
 

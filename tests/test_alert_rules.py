@@ -94,7 +94,7 @@ def test_check_refuses_a_bad_override(tmp_path: Path) -> None:
     config.write_text(config.read_text().replace("{for: soon}", "{for: 1m}"))
     result = check(config)
     assert result.returncode == 0, result.stderr
-    assert "14 alert rules, their runbooks present" in result.stdout
+    assert "18 alert rules, their runbooks present" in result.stdout
 
 
 def test_a_key_given_twice_is_an_error(tmp_path: Path) -> None:

@@ -24,9 +24,16 @@ PAGE_DRILLS = sorted(name for name, d in DRILLS.items() if d.tier == "page")
 ROUNDS = [{"latency-spike": "support-chat", "error-burst": "code-review",
            "eval-regression": "claims-triage", "token-runaway": "doc-search"},
           {"endpoint-down": "code-review"}]
+# The ticket drills and the quality signals from the application's counters: what each should
+# fire within a couple of minutes on the demo config (scenario, alert).
+TICKETS = {"output-shift": ("support-chat", ["output-shift"]),
+           "stale-index": ("doc-search", ["index-stale"]),
+           "gpu-memory-pressure": ("code-review", ["gpu-memory-pressure"]),
+           "error-burst": ("code-review", ["novel-error"])}
 
 
-async def until_fired(runtime: Runtime, wanted: dict[str, str], limit_s: float) -> dict:
+async def until_fired(runtime: Runtime, wanted: list[tuple[str, str]], limit_s: float
+                      ) -> dict:
     """Cycle every interval until each (scenario, alert) fires; what fired, and when."""
     fired: dict[tuple[str, str], float] = {}
     started = time.monotonic()
@@ -34,7 +41,7 @@ async def until_fired(runtime: Runtime, wanted: dict[str, str], limit_s: float) 
         t = time.monotonic()
         snapshot = await runtime.cycle()
         for a in snapshot.alerts:
-            if a.state == "firing" and (a.scenario, a.rule) in wanted.items():
+            if a.state == "firing" and (a.scenario, a.rule) in wanted:
                 fired.setdefault((a.scenario, a.rule), time.monotonic() - started)
         await asyncio.sleep(max(0.0, runtime.interval - (time.monotonic() - t)))
     return fired
@@ -42,6 +49,7 @@ async def until_fired(runtime: Runtime, wanted: dict[str, str], limit_s: float) 
 
 async def test_every_page_drill_fires_its_alert(tmp_path: Path, capsys) -> None:
     assert sorted(d for r in ROUNDS for d in r) == PAGE_DRILLS
+    assert sorted(DRILLS) == sorted({*PAGE_DRILLS, *TICKETS})
     config, path = load_config(DEMO_CONFIG)
     fleet = DemoFleet(config, seed=5)
     live = fleet.start(ephemeral=True)
@@ -59,13 +67,22 @@ async def test_every_page_drill_fires_its_alert(tmp_path: Path, capsys) -> None:
                 assert main(["drill", name, "--scenario", scenario, "--config",
                              str(config_file)]) == 0
             assert f"expect {DRILLS[name].alert}" in capsys.readouterr().out
-            wanted = {scenario: DRILLS[name].alert for name, scenario in round_.items()}
+            wanted = [(scenario, DRILLS[name].alert) for name, scenario in round_.items()]
             fired = await until_fired(runtime, wanted, limit_s=120.0)
-            assert set(fired) == set(wanted.items()), fired
+            assert set(fired) == set(wanted), fired
             assert main(["drill", "--clear", "--scenario", scenario, "--config",
                          str(config_file)]) == 0
             for scenario in round_.values():
                 fleet.drill("DELETE", scenario, None)
+        for name, (scenario, _) in TICKETS.items():
+            fleet.drill("POST", scenario, name)
+        wanted = [(scenario, alert) for scenario, alerts in TICKETS.values() for alert in alerts]
+        fired = await until_fired(runtime, wanted, limit_s=150.0)
+        assert set(fired) == set(wanted), fired
+        shift = next(a for a in runtime.last.alerts if a.rule == "output-shift")
+        assert "moved most: 'answered' 78% → " in shift.reading  # says which answers moved
+        novel = next(a for a in runtime.last.alerts if a.rule == "novel-error")
+        assert "CUDA error" in novel.reading and "timed out" not in novel.reading
     finally:
         await runtime.aclose()
         fleet.stop()

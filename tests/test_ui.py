@@ -46,8 +46,8 @@ async def test_fleet_view_keys_over_the_live_fleet(fleet: DemoFleet, tmp_path: P
                        cell(app, "claims-triage", "p95") != "—/800ms")
         assert "/" in cell(app, "support-chat", "p95")
         assert cell(app, "claims-triage", "p95").lstrip("▲✖ ").startswith("~")  # Triton: mean
-        assert cell(app, "support-chat", "endpoints") == "4 up"
-        assert cell(app, "support-chat", "up") == "4/4"
+        assert cell(app, "support-chat", "endpoints") == "5 up"
+        assert cell(app, "support-chat", "up") == "5/5"
 
         await pilot.press("slash", *"doc", "enter")
         assert [r.key.value for r in table.ordered_rows] == ["doc-search"]
@@ -136,8 +136,8 @@ async def test_down_endpoint_is_marked_while_other_rows_update(fleet: DemoFleet,
         assert cell(app, "doc-search", "health") == "✖"
         before = app.snapshot
         await wait_for(pilot, lambda: app.snapshot is not before)
-        assert cell(app, "support-chat", "endpoints") == "4 up"
-        assert cell(app, "support-chat", "up") == "4/4"
+        assert cell(app, "support-chat", "endpoints") == "5 up"
+        assert cell(app, "support-chat", "up") == "5/5"
         assert app.snapshot.at > before.at
 
 

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from aiops_tui.alerts.burn_rate import burning
 from aiops_tui.alerts.lifecycle import Alert, step
-from aiops_tui.alerts.rules import SLO_OF, Rule
+from aiops_tui.alerts.rules import READ, SLO_OF, Rule
 from aiops_tui.config.models import Scenario
 from aiops_tui.signals.status import HARD_STATES, ScenarioStatus
 from aiops_tui.signals.units import duration, money, percent, span
@@ -23,9 +23,13 @@ from aiops_tui.sources.families import BY_KIND
 
 Key = tuple[str, str]  # scenario id, rule id
 _FRACTIONS = frozenset({"error_rate", "eval_pass_rate", "budget_fraction", "gpu_util",
-                        "gpu_memory", "kv_use", "prefix_cache_hit_rate", "headroom"})
+                        "gpu_memory", "kv_use", "prefix_cache_hit_rate", "headroom",
+                        "retrieval_hit_rate", "negative_feedback_rate"})
 TOKEN_SIGNALS = frozenset({"cost_per_hour", "tokens_in_per_min", "tokens_out_per_min",
                            "budget_fraction"})
+# Signals only the application's own counters give (an ``app`` endpoint).
+APP_SIGNALS = frozenset({"retrieval_hit_rate", "negative_feedback_rate", "output_kl",
+                         "novel_errors"})
 # Numbers too thin to judge on the status: its verdict leaves them out below MIN_REQUESTS.
 _TRAFFIC_BOUND = frozenset({"p50_s", "p95_s", "p99_s", "error_rate"})
 
@@ -34,7 +38,10 @@ class Readings(Protocol):
     """Values over windows other than the console's, read from rollups."""
 
     def over(self, scenario: Scenario, signal: str, seconds: float
-             ) -> tuple[float | None, str]: ...
+             ) -> tuple[float | None, str]:
+        """``signal`` over the last ``seconds``, and why there is no value; with a value, the
+        text may say what it was made of (the new error messages, the shares that moved)."""
+        ...
 
     def baseline(self, scenario: Scenario, signal: str, seconds: float, before: float
                  ) -> tuple[float | None, str]:
@@ -59,6 +66,8 @@ def shown(signal: str, value: float | None) -> str:
         return duration(value)
     if signal in _FRACTIONS:
         return percent(value, 1)
+    if signal == "output_kl":
+        return f"{value:.3f} nats"
     if signal == "cost_per_hour":
         return f"{money(value)}/h"
     return f"{value:g}"
@@ -71,9 +80,14 @@ def _counts_tokens(scenario: Scenario) -> bool:
 
 def applies(rule: Rule, scenario: Scenario) -> bool:
     """Whether the scenario can have the rule's signal at all: no index rule without an index,
-    no eval rule without evals, no cost rule where no engine counts tokens (Triton). Missing
-    data on a scenario that should have it is another matter: that is "cannot evaluate"."""
+    no eval rule without evals, no cost rule where no engine counts tokens (Triton), no
+    quality rule without the application's own counters. Missing data on a scenario that
+    should have it is another matter: that is "cannot evaluate"."""
     if rule.signal in TOKEN_SIGNALS and not _counts_tokens(scenario):
+        return False
+    if rule.signal in APP_SIGNALS and not any(e.kind == "app" for e in scenario.endpoints):
+        return False
+    if rule.signal == "retrieval_hit_rate" and not scenario.index:
         return False
     if rule.signal in ("index_age_s", "index_lag_s", "index_documents") and not scenario.index:
         return False
@@ -102,6 +116,8 @@ def current(status: ScenarioStatus, signal: str) -> tuple[float | None, str]:
 def judge(rule: Rule, scenario: Scenario, status: ScenarioStatus, readings: Readings
           ) -> Verdict:
     def value_over(seconds: float | None) -> tuple[float | None, str]:
+        if rule.signal in READ:
+            return readings.over(scenario, rule.signal, seconds or status.window_s)
         if seconds is None or seconds == status.window_s:
             return current(status, rule.signal)
         return readings.over(scenario, rule.signal, seconds)
@@ -121,6 +137,7 @@ def judge(rule: Rule, scenario: Scenario, status: ScenarioStatus, readings: Read
     value, why = value_over(rule.window)
     of = f" (last {span(rule.window)})" if rule.window else ""
     name = f"{signal.removesuffix('_s').replace('_', ' ')}{of}"
+    detail = why if value is not None else ""  # what a read value was made of, if it says
     if value is None:
         return Verdict(None, None, None, f"{name}: {why}", why)
     if rule.baseline is not None:
@@ -153,7 +170,7 @@ def judge(rule: Rule, scenario: Scenario, status: ScenarioStatus, readings: Read
     holds = value > threshold if above else value < threshold
     if not holds:
         reading = f"{name} {shown(signal, value)}, fires {side} {shown(signal, threshold)}"
-    return Verdict(holds, value, threshold, reading)
+    return Verdict(holds, value, threshold, f"{reading}: {detail}" if detail else reading)
 
 
 @dataclass(frozen=True)

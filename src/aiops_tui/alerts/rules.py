@@ -30,14 +30,20 @@ Tier = Literal["page", "ticket", "review"]
 # Signals with an SLO in the scenario config, and the SLO field each is held to.
 SLO_OF = {"p95_s": "p95_latency_s", "error_rate": "error_rate",
           "eval_pass_rate": "eval_pass_rate", "index_age_s": "index_max_age"}
-# Numbers the alerts judge that are not on the status itself (see ``alerts.evaluate``).
+# Numbers the alerts judge that are not on the status itself: derived from it, or read from
+# the store over the rule's window (see ``alerts.evaluate`` and ``alerts.readings``).
 DERIVED = {
     "endpoints_down": "endpoints down or answering garbage",
     "served_model_changed": "1 when the served model is not the configured one",
 }
-SIGNALS = frozenset(RECIPES) | frozenset(DERIVED)
+READ = {
+    "output_kl": "KL divergence of the window's answer categories from the week before's",
+    "novel_errors": "error messages the application reported for the first time in the window",
+}
+SIGNALS = frozenset(RECIPES) | frozenset(DERIVED) | frozenset(READ)
 # Signals made of counters, so any window's value is a sum of rollups.
-COUNTED = frozenset({"error_rate", "cost_per_hour", "tokens_in_per_min", "tokens_out_per_min"})
+COUNTED = frozenset({"error_rate", "cost_per_hour", "tokens_in_per_min", "tokens_out_per_min",
+                     "retrieval_hit_rate", "negative_feedback_rate"})
 # Signals with a trailing baseline: the counted ones, and quantiles from the hourly histograms.
 BASELINED = COUNTED | {"p50_s", "p95_s", "p99_s", "ttft_p95_s", "ttft_p99_s"}
 CONDITIONS = ("above", "below", "above_baseline", "below_baseline", "burn_rate")
@@ -90,9 +96,9 @@ class Rule(Strict):
         if self.baseline is not None and self.signal not in BASELINED:
             raise ValueError(f"{self.signal} has no trailing baseline; baselines exist for "
                              f"{', '.join(sorted(BASELINED))}")
-        if self.window is not None and self.signal not in COUNTED:
-            raise ValueError(f"{self.signal} cannot take a window of its own; counted signals "
-                             f"can: {', '.join(sorted(COUNTED))}")
+        if self.window is not None and self.signal not in COUNTED | READ.keys():
+            raise ValueError(f"{self.signal} cannot take a window of its own; these can: "
+                             f"{', '.join(sorted(COUNTED | READ.keys()))}")
         burn = self.burn_rate is not None
         if burn == (self.long is None) or burn == (self.short is None):
             raise ValueError("burn_rate, long and short go together")

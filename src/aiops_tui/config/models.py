@@ -11,7 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
-EndpointKind = Literal["vllm", "tgi", "triton", "sglang", "dcgm", "openai"]
+# ``app``: the AI feature's own service, exposing the ``aiops_app_*`` counters (see the README).
+EndpointKind = Literal["vllm", "tgi", "triton", "sglang", "dcgm", "openai", "app"]
 Environment = Literal["production", "staging", "development"]
 
 _ID = r"^[a-z0-9][a-z0-9_-]{0,62}$"

@@ -116,7 +116,7 @@ class DemoFleet:
         now = sim.t
         if fault == "model-swap" or sim.drills.active("eval-regression", now):
             model = f"{model}-rev2"  # a silent provider update: another build behind the route
-        if endpoint.kind != "dcgm" and sim.drills.active("endpoint-down", now):
+        if endpoint.kind not in ("dcgm", "app") and sim.drills.active("endpoint-down", now):
             fault = "http-500"
         if fault == "http-500":
             return 500, "text/plain", b"Internal Server Error"

@@ -12,7 +12,17 @@ from __future__ import annotations
 import math
 
 from aiops_tui.config.models import Config, Scenario
-from aiops_tui.demo.sim import E2E_BUCKETS, TTFT_BUCKETS, Profile, profile_for, tgi_duration_buckets
+from aiops_tui.demo.sim import (
+    CATEGORIES,
+    E2E_BUCKETS,
+    FEEDBACK_P,
+    NEGATIVE_P,
+    RETRIEVAL_HIT_P,
+    TTFT_BUCKETS,
+    Profile,
+    profile_for,
+    tgi_duration_buckets,
+)
 from aiops_tui.store.minutes import HOUR, Histogram, MinuteRow
 
 DAYS = 7
@@ -52,6 +62,16 @@ def _span(scenario: Scenario, p: Profile, start: float, seconds: float) -> Minut
     if "triton" in kinds:
         mean = latency * math.exp(SIGMA_E2E**2 / 2)
         counters["request_duration_seconds_total"] = (requests - failed) * mean
+    if "app" in kinds:  # the application's counters, as demo.sim draws them
+        ok = requests - failed
+        counters |= {"feedback_total": ok * FEEDBACK_P,
+                     "feedback_negative_total": ok * FEEDBACK_P * NEGATIVE_P}
+        if scenario.index:
+            counters |= {"retrieval_queries_total": ok,
+                         "retrieval_hits_total": ok * RETRIEVAL_HIT_P}
+        categories = {c: ok * share for c, share in CATEGORIES.items()}
+    else:
+        categories = {}
     running = min(concurrency, p.capacity)
     kv = min(1.0, 0.08 + 0.85 * running / p.capacity)
     util = min(1.0, 0.12 + 0.8 * concurrency / p.capacity + 0.05)
@@ -66,7 +86,7 @@ def _span(scenario: Scenario, p: Profile, start: float, seconds: float) -> Minut
     return MinuteRow(start=start, scenario=scenario.id, counters=counters,
                      histograms=histograms, gauges=gauges, health="ok",
                      versions={"model": v.model, "prompt": v.prompt, "index": v.index},
-                     minutes=round(seconds / 60))
+                     minutes=round(seconds / 60), categories=categories)
 
 
 def past(config: Config, now: float, days: int = DAYS) -> tuple[list[MinuteRow],

@@ -235,6 +235,35 @@ def index_doc(sim: ScenarioSim, index: str) -> bytes:
     }).encode()
 
 
+def app_page(sim: ScenarioSim) -> str:
+    """The AI feature's own service, instrumented with ``prometheus_client``: answers by
+    output category, failures by message, retrieval hits and user feedback."""
+    def escape(value: str) -> str:
+        return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+    lines = [
+        *_family("aiops_app_output_category_total", "counter", "Answers by output category.",
+                 [f'aiops_app_output_category_total{{category="{c}"}} {float(n)}'
+                  for c, n in sim.categories.items()]),
+        *_family("aiops_app_errors_total", "counter", "Failed requests by error message.",
+                 [f'aiops_app_errors_total{{error="{escape(e)}"}} {float(n)}'
+                  for e, n in sorted(sim.errors.items())]),
+        *_family("aiops_app_feedback_total", "counter", "User ratings given.",
+                 [f"aiops_app_feedback_total {float(sim.feedback)}"]),
+        *_family("aiops_app_feedback_negative_total", "counter", "Negative user ratings.",
+                 [f"aiops_app_feedback_negative_total {float(sim.feedback_negative)}"]),
+    ]
+    if sim.scenario.index:
+        lines += [
+            *_family("aiops_app_retrieval_queries_total", "counter", "Retrievals run.",
+                     [f"aiops_app_retrieval_queries_total {float(sim.retrievals)}"]),
+            *_family("aiops_app_retrieval_hits_total", "counter",
+                     "Retrievals that found a document above the relevance threshold.",
+                     [f"aiops_app_retrieval_hits_total {float(sim.retrieval_hits)}"]),
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def page_for(endpoint: Endpoint, sim: ScenarioSim, model: str) -> str:
     host = f"gpu-node-{sim.scenario.id}"
     match endpoint.kind:
@@ -246,4 +275,6 @@ def page_for(endpoint: Endpoint, sim: ScenarioSim, model: str) -> str:
             return triton_page(sim, model, f"GPU-{sim.scenario.id[:8]}-triton")
         case "dcgm":
             return dcgm_page(sim, host)
+        case "app":
+            return app_page(sim)
     raise ValueError(endpoint.kind)

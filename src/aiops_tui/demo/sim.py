@@ -86,6 +86,27 @@ def profile_for(scenario: Scenario, index: int) -> Profile:
     )
 
 
+# What the application makes of each answer, and why requests fail: the ``app`` endpoint.
+CATEGORIES = {"answered": 0.78, "clarifying-question": 0.08, "handed-off": 0.06,
+              "no-answer-found": 0.04, "refused": 0.04}
+SHIFTED = {"answered": 0.48, "clarifying-question": 0.07, "handed-off": 0.05,
+           "no-answer-found": 0.18, "refused": 0.22}  # the output-shift drill
+ERRORS = ("upstream returned HTTP 503", "request timed out after 30s")
+BURST_ERROR = "CUDA error: an illegal memory access was encountered"  # new in an error burst
+RETRIEVAL_HIT_P, STALE_HIT_P = 0.86, 0.58
+FEEDBACK_P, NEGATIVE_P, UNHAPPY_P = 0.06, 0.10, 0.32
+
+
+def draw(rng: random.Random, shares: dict[str, float]) -> str:
+    x, last = rng.random(), ""
+    for name, share in shares.items():
+        last = name
+        x -= share
+        if x < 0:
+            return name
+    return last
+
+
 def stable_seed(seed: int, name: str) -> int:
     return zlib.crc32(f"{seed}:{name}".encode())
 
@@ -118,6 +139,15 @@ class ScenarioSim:
         self.burst_left = 0
         self.start = float(self.t)
         self.drills = DrillLog()
+        # The application's counters draw from their own generator, so the engine's numbers
+        # are the same with or without them.
+        self.app_rng = random.Random(stable_seed(seed, f"{scenario.id}/app"))
+        self.categories = dict.fromkeys(CATEGORIES, 0)
+        # Known messages exported at 0 from the start (prometheus_client's advice for label
+        # values known up front), so only a new kind of failure is new to the console.
+        self.errors: dict[str, int] = dict.fromkeys(ERRORS, 0)
+        self.retrievals = self.retrieval_hits = 0
+        self.feedback = self.feedback_negative = 0
 
     def diurnal(self, t: float) -> float:
         hour = (t % 86400) / 3600
@@ -131,6 +161,24 @@ class ScenarioSim:
             while self.t < target:
                 self.t += 1
                 self._tick()
+
+    def _app_failed(self, burst: bool) -> None:
+        error = BURST_ERROR if burst and self.app_rng.random() < 0.8 else \
+            ERRORS[self.app_rng.random() < 0.4]
+        self.errors[error] = self.errors.get(error, 0) + 1
+
+    def _app_answered(self, drilled: list[str]) -> None:
+        rng = self.app_rng
+        shares = SHIFTED if "output-shift" in drilled else CATEGORIES
+        self.categories[draw(rng, shares)] += 1
+        if self.scenario.index:
+            self.retrievals += 1
+            hit_p = STALE_HIT_P if "stale-index" in drilled else RETRIEVAL_HIT_P
+            self.retrieval_hits += rng.random() < hit_p
+        if rng.random() < FEEDBACK_P:
+            self.feedback += 1
+            unhappy = {"output-shift", "eval-regression"} & set(drilled)
+            self.feedback_negative += rng.random() < (UNHAPPY_P if unhappy else NEGATIVE_P)
 
     def _poisson(self, lam: float) -> int:
         if lam > 30:
@@ -170,9 +218,11 @@ class ScenarioSim:
             self.prefix_hits += int(prompt * rng.uniform(0.2, 0.5))  # shared system prompts
             if rng.random() < error_p:
                 self.failed += 1
+                self._app_failed("error-burst" in drilled)
             else:
                 self.ok += 1
                 self.generation_tokens += max(1, int(rng.gauss(tokens_out, tokens_out * 0.4)))
+                self._app_answered(drilled)
         self.running = min(concurrency, p.capacity) * rng.uniform(0.85, 1.15)
         self.waiting = max(0.0, concurrency - p.capacity)
         self.kv = min(1.0, 0.08 + 0.85 * self.running / p.capacity)

@@ -19,12 +19,12 @@ from aiops_tui.signals.status import (
 )
 from aiops_tui.signals.units import duration, percent
 from aiops_tui.signals.window import Figures, Window, ratio
-from aiops_tui.store.minutes import COUNTERS, HISTOGRAMS
+from aiops_tui.store.minutes import ALL_COUNTERS, HISTOGRAMS
 from aiops_tui.store.points import EvalRow, ManifestRow, SeriesPoints
 
 # What the window must hold (counters and histograms, the same the rollups fold) and the gauges
 # whose newest sample is read.
-WINDOW_METRICS = (*HISTOGRAMS, *COUNTERS)
+WINDOW_METRICS = (*HISTOGRAMS, *ALL_COUNTERS)
 GAUGE_METRICS = (
     "requests_running",
     "requests_waiting",
@@ -137,6 +137,14 @@ def assess(
     prefix_hits = ratio(totals["prefix_cache_hits_total"], totals["prefix_cache_queries_total"])
     if math.isnan(prefix_hits):
         missing["prefix_cache_hit_rate"] = f"no prefix-cache queries in the last {wl}"
+    retrieval = ratio(totals["retrieval_hits_total"], totals["retrieval_queries_total"])
+    if math.isnan(retrieval):
+        missing["retrieval_hit_rate"] = f"no retrieval queries in the last {wl} (an app " \
+            "endpoint counts them)"
+    negative = ratio(totals["feedback_negative_total"], totals["feedback_total"])
+    if math.isnan(negative):
+        missing["negative_feedback_rate"] = f"no user feedback in the last {wl} (an app " \
+            "endpoint counts it)"
 
     tokens_in = totals["prompt_tokens_total"] / window.seconds
     tokens_out = totals["generation_tokens_total"] / window.seconds
@@ -167,6 +175,7 @@ def assess(
     status = {
         **{key: _num(value) for key, value in (figures.quantiles | capacity).items()},
         "error_rate": _num(error_rate), "prefix_cache_hit_rate": _num(prefix_hits),
+        "retrieval_hit_rate": _num(retrieval), "negative_feedback_rate": _num(negative),
         "tokens_in_per_min": _num(cost.tokens_in_per_min),
         "tokens_out_per_min": _num(cost.tokens_out_per_min),
         "cost_per_hour": _num(cost.cost_per_hour),

@@ -14,6 +14,12 @@ from aiops_tui.signals.assess import MIN_REQUESTS
 from aiops_tui.signals.detail import cost
 from aiops_tui.signals.window import Window
 
+# Ratios of the app's counters: (signal, part, whole, what the whole counts).
+RATIOS = (("retrieval_hit_rate", "retrieval_hits_total", "retrieval_queries_total",
+           "retrievals"),
+          ("negative_feedback_rate", "feedback_negative_total", "feedback_total", "ratings"))
+MIN_EVENTS = 50  # fewer ratings or retrievals than this in a window are noise
+
 
 def counted(signal: str, counters: Mapping[str, float | None], seconds: float,
             pricing: Pricing) -> tuple[float | None, str]:
@@ -28,6 +34,12 @@ def counted(signal: str, counters: Mapping[str, float | None], seconds: float,
         if ok + failed < MIN_REQUESTS:
             return None, f"{ok + failed:.0f} requests {where}: too few to judge"
         return failed / (ok + failed), ""
+    for name, part, whole, what in RATIOS:
+        if signal == name:
+            n = counters.get(whole) or 0.0
+            if n < MIN_EVENTS:
+                return None, f"{n:.0f} {what} {where}: too few to judge"
+            return (counters.get(part) or 0.0) / n, ""
     tokens_in = counters.get("prompt_tokens_total")
     tokens_out = counters.get("generation_tokens_total")
     if tokens_in is None:

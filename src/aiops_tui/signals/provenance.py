@@ -71,6 +71,15 @@ RECIPES: dict[str, _Recipe] = {
         "prefix-cache hit rate", ("prefix_cache_hits_total", "prefix_cache_queries_total"),
         "hit tokens / queried tokens in the window",
         "sum(increase({m0}[{w}])) / sum(increase({m1}[{w}]))"),
+    "retrieval_hit_rate": _Recipe(
+        "retrieval hit rate", ("retrieval_hits_total", "retrieval_queries_total"),
+        "retrievals that found a relevant document / retrievals, in the window (the app's "
+        "own counters)",
+        "sum(increase({m0}[{w}])) / sum(increase({m1}[{w}]))"),
+    "negative_feedback_rate": _Recipe(
+        "negative feedback rate", ("feedback_negative_total", "feedback_total"),
+        "negative ratings / ratings given in the window (the app's own counters)",
+        "sum(increase({m0}[{w}])) / sum(increase({m1}[{w}]))"),
     "gpu_util": _Recipe("GPU utilisation", ("gpu_utilization",),
                         "mean over the scenario's GPUs of the newest sample (DCGM reports "
                         "0-100, shown as a fraction); Triton's own figure where no DCGM"),

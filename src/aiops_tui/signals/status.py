@@ -77,6 +77,8 @@ class ScenarioStatus(Model):
     ttft_p95_s: float | None
     ttft_p99_s: float | None
     prefix_cache_hit_rate: float | None
+    retrieval_hit_rate: float | None = None  # retrievals that found a relevant document
+    negative_feedback_rate: float | None = None  # feedback that was negative
     error_rate: float | None
     error_slo: float
     tokens_in_per_min: float | None

@@ -22,7 +22,9 @@ from aiops_tui.store.points import SeriesPoints
 
 LATENCY = ("p50_s", "p95_s", "p99_s")
 TTFT = ("ttft_p95_s", "ttft_p99_s")
-TOTALS = ("requests_ok_total", "requests_failed_total", "prompt_tokens_total",
+TOTALS = ("retrieval_queries_total", "retrieval_hits_total", "feedback_total",
+          "feedback_negative_total",
+          "requests_ok_total", "requests_failed_total", "prompt_tokens_total",
           "generation_tokens_total", "prefix_cache_queries_total", "prefix_cache_hits_total")
 
 

@@ -25,6 +25,8 @@ KEEP_LABELS = {
     "gpu_uuid": "gpu",
     "engine": "engine",  # vLLM data-parallel engines are separate series
     "version": "version",  # Triton model versions likewise
+    "category": "category",  # the app's answers by output category
+    "error": "error",  # the app's failures by (normalised) error message
 }
 
 
@@ -112,12 +114,24 @@ DCGM = {
     "DCGM_FI_DEV_XID_ERRORS": Mapping("gpu_last_xid"),  # the last XID seen, not a count
 }
 
+# The AI feature's own service: what only the application knows (what kind of answer it gave,
+# why a request failed, whether retrieval found anything, what users thought of it).
+APP = {
+    "aiops_app_output_category_total": Mapping("output_category_total"),
+    "aiops_app_errors_total": Mapping("app_errors_total"),
+    "aiops_app_retrieval_queries_total": Mapping("retrieval_queries_total"),
+    "aiops_app_retrieval_hits_total": Mapping("retrieval_hits_total"),
+    "aiops_app_feedback_total": Mapping("feedback_total"),
+    "aiops_app_feedback_negative_total": Mapping("feedback_negative_total"),
+}
+
 BY_KIND: dict[EndpointKind, dict[str, Mapping]] = {
     "vllm": VLLM,
     "sglang": SGLANG,
     "tgi": TGI,
     "triton": TRITON,
     "dcgm": DCGM,
+    "app": APP,
     "openai": {},
 }
 

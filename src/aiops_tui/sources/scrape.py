@@ -30,7 +30,7 @@ class State(enum.StrEnum):
 
 HEALTH_PATH = {"vllm": "/health", "sglang": "/health", "tgi": "/health", "openai": "/health",
                "triton": "/v2/health/ready"}
-METRICS_KINDS = frozenset({"vllm", "sglang", "tgi", "triton", "dcgm"})
+METRICS_KINDS = frozenset({"vllm", "sglang", "tgi", "triton", "dcgm", "app"})
 SLOW_FRACTION = 0.5  # a request that used more than half its timeout is flagged slow
 
 

@@ -19,6 +19,8 @@ import duckdb
 
 from aiops_tui.sources.collector import Collection
 from aiops_tui.store.minutes import (
+    ALL_COUNTERS,
+    APP_COUNTERS,
     COUNTERS,
     GAUGES,
     HISTOGRAMS,
@@ -42,6 +44,7 @@ from aiops_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 T = TypeVar("T")
 MINUTES_KEPT_S = 2 * 86400.0
+ERRORS_KEPT = 1000  # distinct error messages remembered per scenario (an app should normalise)
 STEPS_KEPT = 20_000  # history steps kept in memory (see ``Store.history``), a few MB
 
 
@@ -97,6 +100,10 @@ class Store:
         }
         self._next_id = max(self._series.values(), default=0) + 1
         self._evals = {(e.scenario, e.suite): e for e in self._query_latest_evals()}
+        self._errors: dict[str, dict[str, float]] = {}
+        for scenario, error, first_seen in con.sql(
+                "SELECT scenario, error, first_seen FROM error_strings").fetchall():
+            self._errors.setdefault(scenario, {})[error] = first_seen
         self._manifests = {m.scenario: m for m in self._query_latest_manifests()}
         self.recent: RecentWindow | None = None
         newest = con.sql("SELECT max(start) FROM minutes").fetchall()[0][0]
@@ -189,27 +196,29 @@ class Store:
             for scenario, m in collection.manifests.items()
         ]
         manifests = [m for m in manifests if self._manifests.get(m.scenario) != m]
+        errors = self._new_errors(fresh_keys, collection.at)
         try:
             with self._transaction():
                 for table, batch in (
                     ("series", new_series), ("samples", rows), ("endpoint_states", states),
                     ("eval_runs", [vars_of(e) for e in evals]),
                     ("index_manifests", [(*vars_of(m), collection.at) for m in manifests]),
+                    ("error_strings", errors),
                 ):
                     self._append(table, batch)
         except Exception:
             for key in fresh_keys:  # ids handed out in the failed batch are re-made next time
                 del self._series[key]
+            for scenario, error, _ in errors:
+                del self._errors[scenario][error]
             raise
         if evals or manifests:
             self._documents_written += 1
         for e in evals:
             if e.finished_at > self._eval_horizon(e.scenario, e.suite):
                 self._evals[(e.scenario, e.suite)] = e
-        for m in manifests:
-            current = self._manifests.get(m.scenario)
-            if current is None or m.built_at >= current.built_at:
-                self._manifests[m.scenario] = m
+        for m in manifests:  # what the feed says serves now, even an older build (a rollback)
+            self._manifests[m.scenario] = m
         if self.recent is not None:
             for key, at, value in fresh:
                 self.recent.add(key, at, value)
@@ -217,6 +226,24 @@ class Store:
         for result in collection.endpoints:
             self.rollup.add(result.scenario, result.endpoint, collection.at, result.samples)
         return len(rows)
+
+    def _new_errors(self, fresh: Sequence[SeriesKey], at: float) -> list[tuple[str, str, float]]:
+        """Error messages an application reports for the first time (a new series of its
+        errors counter), noted with when; at most ``ERRORS_KEPT`` per scenario."""
+        out = []
+        for scenario, _, metric, labels in fresh:
+            if metric != "app_errors_total":
+                continue
+            known = self._errors.setdefault(scenario, {})
+            error = dict(labels).get("error", "")
+            if error not in known and len(known) < ERRORS_KEPT:
+                known[error] = at
+                out.append((scenario, error, at))
+        return out
+
+    def error_strings(self, scenario: str) -> dict[str, float]:
+        """Every error message the scenario's application reported, with when first seen."""
+        return dict(self._errors.get(scenario, {}))
 
     def _eval_horizon(self, scenario: str, suite: str) -> float:
         newest = self._evals.get((scenario, suite))
@@ -242,6 +269,8 @@ class Store:
                 *(r.gauges.get(g) for g in GAUGES), r.health,
                 *(r.versions.get(k) for k in ("model", "prompt", "index")),
                 *((r.minutes, r.critical, r.covers_from) if table == "hours" else ()),
+                *(r.counters.get(c) for c in APP_COUNTERS),
+                json.dumps(r.categories) if r.categories else None,
             ))
         spans: dict[tuple[str, str, str], list[float]] = {}  # first, last, minutes, critical
         for r in rows if count_versions else ():
@@ -401,27 +430,30 @@ class Store:
         counts = ("minutes, critical_minutes, first_minute" if table == "hours" else
                   "1, 0, start")
         rows = self.con.execute(
-            f"""SELECT start, scenario, {", ".join(COUNTERS)}, e2e_bounds, e2e_counts,
-                       e2e_left_out, ttft_bounds, ttft_counts, ttft_left_out, {", ".join(GAUGES)},
-                       health, model, prompt, index_version, {counts}
+            f"""SELECT start, scenario, {", ".join(ALL_COUNTERS)}, categories, e2e_bounds,
+                       e2e_counts, e2e_left_out, ttft_bounds, ttft_counts, ttft_left_out,
+                       {", ".join(GAUGES)}, health, model, prompt, index_version, {counts}
                 FROM {table} WHERE {where} ORDER BY start""", params).fetchall()
         groups: dict[tuple[str, float], list[MinuteRow]] = {}
-        n = len(COUNTERS)
+        n = len(ALL_COUNTERS)
         for start, name, *rest in rows:
-            counters = {c: v for c, v in zip(COUNTERS, rest[:n], strict=True) if v is not None}
+            counters = {c: v for c, v in zip(ALL_COUNTERS, rest[:n], strict=True)
+                        if v is not None}
+            categories = json.loads(rest[n]) if rest[n] else {}
+            rest = rest[n + 1:]
             hist = {}
-            for metric, (bounds, values, left) in zip(HISTOGRAMS, (rest[n:n + 3],
-                                                                    rest[n + 3:n + 6]),
+            for metric, (bounds, values, left) in zip(HISTOGRAMS, (rest[:3], rest[3:6]),
                                                       strict=True):
                 if values is not None:
                     hist[metric] = Histogram(tuple(bounds), values, left or 0.0)
-            rest = rest[n + 6:]
+            rest = rest[6:]
             gauges = dict(zip(GAUGES, rest[:len(GAUGES)], strict=True))
             health, model, prompt, index, minutes, critical, first = rest[len(GAUGES):]
             row = MinuteRow(start=start, scenario=name, counters=counters, histograms=hist,
                             gauges=gauges, health=health, versions={
                                 "model": model, "prompt": prompt, "index": index},
-                            minutes=minutes, critical=critical, first=first)
+                            minutes=minutes, critical=critical, first=first,
+                            categories=categories)
             key = (name, since + (start - since) // step * step)
             groups.setdefault(key, []).append(row)
         if len(self._steps_read) > STEPS_KEPT:
@@ -460,17 +492,19 @@ class Store:
 
     def counter_rows(self, since: float, until: float, table: str = "minutes"
                      ) -> list[MinuteRow]:
-        """Every scenario's rows of ``table`` in ``[since, until)``, counters only: what the
-        alert windows' running totals are built from (see ``store.trailing``)."""
+        """Every scenario's rows of ``table`` in ``[since, until)``, counters and categories
+        only: what the alert windows' running totals are built from (see ``store.trailing``)."""
         if table not in ("minutes", "hours"):
             raise ValueError(table)
         minutes = "minutes" if table == "hours" else "1"
         rows = self.con.execute(
-            f"""SELECT start, scenario, {minutes}, {", ".join(COUNTERS)} FROM {table}
-                WHERE start >= ? AND start < ? ORDER BY start""", [since, until]).fetchall()
+            f"""SELECT start, scenario, {minutes}, categories, {", ".join(ALL_COUNTERS)}
+                FROM {table} WHERE start >= ? AND start < ? ORDER BY start""",
+            [since, until]).fetchall()
         return [MinuteRow(start=start, scenario=name, minutes=n, counters={
-                    c: v for c, v in zip(COUNTERS, values, strict=True) if v is not None})
-                for start, name, n, *values in rows]
+                    c: v for c, v in zip(ALL_COUNTERS, values, strict=True) if v is not None},
+                    categories=json.loads(categories) if categories else {})
+                for start, name, n, categories, *values in rows]
 
     def versions_ledger(self, scenario: str) -> list[VersionSpan]:
         """Every model, prompt and index version the scenario ran, with the minutes it was
@@ -528,8 +562,9 @@ class Store:
     def _query_latest_manifests(self) -> list[ManifestRow]:
         rows = self.con.sql(
             """
-            SELECT scenario, arg_max(index_name, built_at), arg_max(version, built_at),
-                   max(built_at), arg_max(source_watermark, built_at), arg_max(documents, built_at)
+            SELECT scenario, arg_max(index_name, seen_at), arg_max(version, seen_at),
+                   arg_max(built_at, seen_at), arg_max(source_watermark, seen_at),
+                   arg_max(documents, seen_at)
             FROM index_manifests GROUP BY scenario
             """
         ).fetchall()

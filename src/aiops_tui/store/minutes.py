@@ -36,6 +36,18 @@ COUNTERS = (
     "prefix_cache_queries_total",
     "prefix_cache_hits_total",
 )
+# The application's own counters (the ``app`` endpoint kind): retrieval and user feedback.
+# Stored after the others (their columns came later).
+APP_COUNTERS = (
+    "retrieval_queries_total",
+    "retrieval_hits_total",
+    "feedback_total",
+    "feedback_negative_total",
+)
+ALL_COUNTERS = COUNTERS + APP_COUNTERS
+# A counter whose increases are kept per label value: answers by output category, so a
+# window's mix can be set against last week's (see ``signals.shift``).
+CATEGORIES = ("output_category_total", "category")
 HISTOGRAMS = ("e2e_latency_seconds_bucket", "ttft_seconds_bucket")
 # The status fields a minute keeps (the newest cycle's): gauges and the slow signals.
 GAUGES = ("gpu_util", "gpu_memory", "kv_use", "running", "waiting", "gpu_power_w",
@@ -71,6 +83,7 @@ class MinuteRow:
     minutes: int = 1  # how many minutes the row sums (history steps hold several)
     first: float | None = None  # the first minute it holds, where a step starts before it
     critical: int = 0  # how many of them the scenario was critical; see ``__post_init__``
+    categories: dict[str, float] = field(default_factory=dict)  # see ``CATEGORIES``
 
     def __post_init__(self) -> None:
         if self.minutes == 1 and self.health == "crit":
@@ -106,6 +119,7 @@ class _Open:
 
     since: float  # the cycle before its first: its increases cover the time from there
     counters: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    categories: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     buckets: dict[str, dict[tuple[float, ...], list[float]]] = field(
         default_factory=lambda: defaultdict(dict))
     status: tuple[dict[str, float | None], str, dict[str, str | None]] | None = None
@@ -137,7 +151,8 @@ class MinuteRollup:
         """Start from the newest stored values and layouts, so a restart loses no increase."""
         layouts: dict[tuple[str, str, str, Labels], list[float]] = defaultdict(list)
         for s in series:
-            if s.metric not in COUNTERS and s.metric not in HISTOGRAMS:
+            if s.metric not in ALL_COUNTERS and s.metric not in HISTOGRAMS \
+                    and s.metric != CATEGORIES[0]:
                 continue
             labels = tuple(sorted(s.labels.items()))
             self._last[(s.scenario, s.endpoint, s.metric, labels)] = s.values[-1]
@@ -157,9 +172,13 @@ class MinuteRollup:
         minute = self._minute(scenario, at)
         histograms: dict[tuple[str, Labels], list[tuple[float, float]]] = defaultdict(list)
         for metric, labels, value in samples:
-            if metric in COUNTERS:  # kept even at 0: "no traffic" is not "no such counter"
+            if metric in ALL_COUNTERS:  # kept even at 0: "no traffic" is not "no such counter"
                 minute.counters[metric] += self._delta((scenario, endpoint, metric, labels),
                                                        value)
+            elif metric == CATEGORIES[0]:
+                category = dict(labels).get(CATEGORIES[1], "")
+                minute.categories[category] += self._delta((scenario, endpoint, metric, labels),
+                                                           value)
             elif metric in HISTOGRAMS:
                 le = dict(labels).get("le")
                 bound = _bound(le) if le is not None else None
@@ -238,6 +257,7 @@ class MinuteRollup:
                 histograms[metric] = merged
         gauges, health, versions = minute.status or ({}, "unknown", {})
         return MinuteRow(start=key[1], scenario=key[0], counters=dict(minute.counters),
+                         categories=dict(minute.categories),
                          histograms=histograms, gauges=gauges, health=health,
                          versions=versions)
 
@@ -251,8 +271,11 @@ def combine(rows: Sequence[MinuteRow]) -> MinuteRow | None:
     if not rows:
         return None
     counters: dict[str, float] = defaultdict(float)
+    categories: dict[str, float] = defaultdict(float)
     gauges: dict[str, list[float]] = defaultdict(list)
     for r in rows:
+        for name, value in r.categories.items():
+            categories[name] += value
         for name, value in r.counters.items():
             if value is not None:  # None: no such counter (see the schema)
                 counters[name] += value
@@ -267,6 +290,7 @@ def combine(rows: Sequence[MinuteRow]) -> MinuteRow | None:
     newest = max(rows, key=lambda r: r.start)
     return MinuteRow(start=min(r.start for r in rows), scenario=rows[0].scenario,
                      counters=dict(counters), histograms=histograms,
+                     categories=dict(categories),
                      gauges={g: sum(v) / len(v) for g, v in gauges.items()},
                      health=max((r.health for r in rows), key=_rank), versions=newest.versions,
                      minutes=sum(r.minutes for r in rows),

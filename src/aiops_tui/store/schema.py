@@ -139,6 +139,27 @@ MIGRATIONS: list[str] = [
         detail VARCHAR NOT NULL
     );
     """,
+    # 4: the application's own counters (retrieval, feedback) and its answers by output
+    #    category (JSON: category → increase) in the rollups, after the columns before them;
+    #    every error message the application reported, and when it was first seen.
+    """
+    ALTER TABLE minutes ADD COLUMN retrieval_queries_total DOUBLE;
+    ALTER TABLE minutes ADD COLUMN retrieval_hits_total DOUBLE;
+    ALTER TABLE minutes ADD COLUMN feedback_total DOUBLE;
+    ALTER TABLE minutes ADD COLUMN feedback_negative_total DOUBLE;
+    ALTER TABLE minutes ADD COLUMN categories VARCHAR;
+    ALTER TABLE hours ADD COLUMN retrieval_queries_total DOUBLE;
+    ALTER TABLE hours ADD COLUMN retrieval_hits_total DOUBLE;
+    ALTER TABLE hours ADD COLUMN feedback_total DOUBLE;
+    ALTER TABLE hours ADD COLUMN feedback_negative_total DOUBLE;
+    ALTER TABLE hours ADD COLUMN categories VARCHAR;
+    CREATE TABLE error_strings (
+        scenario VARCHAR NOT NULL,
+        error VARCHAR NOT NULL,
+        first_seen DOUBLE NOT NULL,
+        PRIMARY KEY (scenario, error)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,9 +14,9 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from aiops_tui.store.minutes import COUNTERS, HOUR, MINUTE, MinuteRow
+from aiops_tui.store.minutes import ALL_COUNTERS, HOUR, MINUTE, MinuteRow
 
-_N = len(COUNTERS)
+_N = len(ALL_COUNTERS)
 
 
 @dataclass
@@ -39,7 +39,7 @@ class _Sums:
         self._append(row)
 
     def _append(self, row: MinuteRow) -> None:
-        values = [row.counters.get(c) for c in COUNTERS]
+        values = [row.counters.get(c) for c in ALL_COUNTERS]
         self.starts.append(row.start)
         self.cum.append(tuple(t + (v or 0.0) for t, v in
                               zip(self.cum[-1], [*values, row.minutes], strict=True)))
@@ -92,6 +92,23 @@ class Trailing:
         for sums in self._hours.values():
             sums.drop_before(now - hours_kept_s)
 
+    def categories(self, scenario: str, since: float, until: float,
+                   pending: MinuteRow | None = None) -> dict[str, float]:
+        """Answers by category over ``[since, until)`` from the minutes kept (and
+        ``pending``): a window within the minutes kept, as the shift rules use."""
+        out: dict[str, float] = {}
+        minutes = self._minutes.get(scenario)
+        rows = []
+        if minutes is not None:
+            lo, hi = minutes.span(since, until)
+            rows = [minutes.rows[s] for s in minutes.starts[lo:hi]]
+        if pending is not None and since <= pending.start < until:
+            rows.append(pending)
+        for row in rows:
+            for category, count in row.categories.items():
+                out[category] = out.get(category, 0.0) + count
+        return out
+
     def total(self, scenario: str, since: float, until: float,
               pending: MinuteRow | None = None) -> Totals:
         """Counter increases over ``[since, until)``: whole minutes where they are kept, whole
@@ -120,11 +137,11 @@ class Trailing:
                 seen[i] += sums.seen[hi][i] - sums.seen[lo][i]
         seconds = totals[_N] * MINUTE
         if pending is not None and since <= pending.start < until:
-            for i, name in enumerate(COUNTERS):
+            for i, name in enumerate(ALL_COUNTERS):
                 value = pending.counters.get(name)
                 if value is not None:
                     totals[i] += value
                     seen[i] += 1
             seconds += max(0.0, min(until, pending.start + MINUTE) - pending.start)
-        return Totals({name: (totals[i] if seen[i] else None) for i, name in enumerate(COUNTERS)},
-                      seconds)
+        return Totals({name: (totals[i] if seen[i] else None)
+                       for i, name in enumerate(ALL_COUNTERS)}, seconds)

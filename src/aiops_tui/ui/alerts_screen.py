@@ -149,8 +149,8 @@ class AlertsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, width in (("Tier", 6), ("State", 10), ("Scenario", 14), ("Rule", 20),
-                             ("Age", 6), ("", 9)):
+        for label, width in (("Tier", 6), ("State", 10), ("Scenario", 13), ("Rule", 23),
+                             ("Age", 5), ("", 9)):
             table.add_column(label, width=width)
         table.focus()
         self.app.paint()  # type: ignore[attr-defined]
