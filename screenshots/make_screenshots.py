@@ -16,6 +16,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from aiops_tui.alerts.rules import load_alerting
 from aiops_tui.cli import _backfill_demo
 from aiops_tui.config import load_config
 from aiops_tui.demo.fleet import DemoFleet
@@ -28,6 +29,7 @@ AFTERNOON = datetime(2026, 11, 19, 14, 0, tzinfo=UTC).timestamp()
 PREFILL_S = 3600
 PREFILL_STEP_S = 10.0
 SWAP_AT_S = 2400.0
+DRILLS_AT_S = 3300.0  # incidents staged in the last minutes, for the alerts pane
 
 
 class Clock:
@@ -64,7 +66,8 @@ async def capture(app: AiopsApp, size: tuple[int, int],
 
 
 async def main() -> None:
-    config, _ = load_config(CONFIG)
+    config, path = load_config(CONFIG)
+    rules = load_alerting(config, path)
     clock = Clock(AFTERNOON)
     fleet = DemoFleet(config, seed=7, clock=clock)
     live = fleet.start(ephemeral=True)
@@ -72,10 +75,13 @@ async def main() -> None:
     store = Path(tempfile.mkdtemp(prefix="aiops-shots-")) / "demo.duckdb"
     _backfill_demo(live, store, now=clock.now)  # the week of simulated past `demo` starts with
     try:
-        runtime = Runtime(live, store, clock=clock)
+        runtime = Runtime(live, store, clock=clock, rules=rules)
         for step in range(int(PREFILL_S / PREFILL_STEP_S)):
             if step * PREFILL_STEP_S == SWAP_AT_S:  # a silent model update, as providers do
                 fleet.inject("support-chat", "vllm-a", "model-swap")
+            if step * PREFILL_STEP_S == DRILLS_AT_S:
+                fleet.drill("POST", "code-review", "error-burst")
+                fleet.drill("POST", "support-chat", "output-shift")
             await runtime.cycle()
             clock.now += PREFILL_STEP_S
         clock.go_live()
@@ -85,11 +91,13 @@ async def main() -> None:
             "scenario-view-1h": ("code-review", ("2",)),
             "describe": ("support-chat", ("d",)),
             "scenario-history": ("support-chat", ("pagedown", "pagedown", *"kkkkkk")),
+            "alerts": ("", ("a",)),
         })
-        runtime = Runtime(live, store, clock=clock)
+        runtime = Runtime(live, store, clock=clock, rules=rules)
         await capture(AiopsApp(runtime, label="demo fleet"), (80, 24), {
             "fleet-view-80x24": ("", ()),
             "scenario-view-80x24": ("doc-search", ()),
+            "alerts-80x24": ("", ("a",)),
         })
     finally:
         fleet.stop()

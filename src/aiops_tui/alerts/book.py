@@ -17,7 +17,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from aiops_tui.alerts.evaluate import Evaluated, Key
+from aiops_tui.alerts.evaluate import Evaluated, Key, Verdict
 from aiops_tui.alerts.lifecycle import Alert, State
 from aiops_tui.alerts.rules import AlertRules, Rule
 from aiops_tui.config.models import Config
@@ -67,9 +67,9 @@ class Book:
         self._scenarios = {s.id for s in config.scenarios}
         self.alerts: dict[Key, Alert] = {}
         self.handling: dict[Key, Handling] = {}
-        self.readings: dict[Key, str] = {}  # the newest verdict's words and threshold
-        self.thresholds: dict[Key, float | None] = {}
+        self.verdicts: dict[Key, Verdict] = {}  # the newest, for its words and threshold
         self._dirty: set[Key] = set()
+        self._views: dict[Key, tuple[tuple[object, ...], AlertView]] = {}
         self._notified: set[Key] = set()  # triggered at a notifier and not resolved since
         for row in rows:
             key = (row.scenario, row.rule)
@@ -90,8 +90,12 @@ class Book:
         for key, item in evaluated.items():
             before = self.alerts.get(key, Alert())
             after = item.alert
-            self.readings[key] = item.verdict.reading
-            self.thresholds[key] = item.verdict.threshold
+            if after.state is State.INACTIVE and not after.unevaluable:
+                # Quiet: nothing shows its words. Not kept, so the few hundred verdicts of a
+                # cycle do not pile up in the collector's oldest generation.
+                self.verdicts.pop(key, None)
+            else:
+                self.verdicts[key] = item.verdict
             if after == before:
                 continue
             self.alerts[key] = after
@@ -141,6 +145,10 @@ class Book:
                         a.resolved_at, a.value, a.unevaluable, h.acked_by, h.acked_at,
                         h.silenced_until, h.silenced_by, h.silence_reason)
 
+    def _reading(self, key: Key) -> str:
+        verdict = self.verdicts.get(key)
+        return verdict.reading if verdict else ""
+
     # -- the operator ------------------------------------------------------------------------
     def _known(self, key: Key) -> None:
         if key[0] not in self._scenarios or key[1] not in self.rules:
@@ -159,7 +167,7 @@ class Book:
         notice = None
         if key in self._notified:
             notice = Notification(Notice.ACKNOWLEDGE, self.view(key, now))
-        return AlertEvent(now, *key, "acked", who, self.readings.get(key, "")), notice
+        return AlertEvent(now, *key, "acked", who, self._reading(key)), notice
 
     def silence(self, key: Key, who: str, until: float, reason: str, now: float
                 ) -> AlertEvent:
@@ -186,6 +194,20 @@ class Book:
 
     # -- what screens read -------------------------------------------------------------------
     def view(self, key: Key, now: float, inhibited_by: str | None = None) -> AlertView:
+        """The alert as screens show it; reused while nothing in it changed (most of a
+        fleet's lines are rules that cannot be judged yet, the same cycle after cycle)."""
+        alert, handling = self.alerts.get(key, Alert()), self.handling.get(key, Handling())
+        verdict = self.verdicts.get(key)
+        mark = (alert, handling, inhibited_by, handling.silenced(now),
+                (verdict.why, verdict.threshold) if verdict else None)
+        kept = self._views.get(key)
+        if kept is not None and kept[0] == mark:
+            return kept[1]
+        made = self._make_view(key, now, inhibited_by)
+        self._views[key] = (mark, made)
+        return made
+
+    def _make_view(self, key: Key, now: float, inhibited_by: str | None) -> AlertView:
         scenario = self.config.scenario(key[0])
         rule = self.rules[key[1]]
         alert, handling = self.alerts.get(key, Alert()), self.handling.get(key, Handling())
@@ -193,8 +215,9 @@ class Book:
         silenced = handling.silenced(now)
         return AlertView(
             scenario=key[0], rule=key[1], tier=rule.tier, state=str(alert.state),
-            summary=rule.summary, value=alert.value, threshold=self.thresholds.get(key),
-            reading=self.readings.get(key, ""),
+            summary=rule.summary, value=alert.value,
+            threshold=self.verdicts[key].threshold if key in self.verdicts else None,
+            reading=self._reading(key),
             since=alert.resolved_at if alert.state is State.RESOLVED else alert.active_since,
             fired_at=alert.fired_at, unevaluable=alert.unevaluable,
             owner=owners.incident or (owners.escalation[0] if owners.escalation else None),

@@ -9,7 +9,7 @@ apply to a scenario (an index rule where there is no index) is not evaluated at 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -54,8 +54,12 @@ class Verdict:
     holds: bool | None  # None: cannot be told, ``why`` says why
     value: float | None
     threshold: float | None
-    reading: str
+    say: Callable[[], str]  # the reading in words, made only for the alerts someone sees
     why: str = ""
+
+    @property
+    def reading(self) -> str:
+        return self.say()
 
 
 def shown(signal: str, value: float | None) -> str:
@@ -127,50 +131,63 @@ def judge(rule: Rule, scenario: Scenario, status: ScenarioStatus, readings: Read
         assert rule.long is not None and rule.short is not None
         (long_ratio, long_why), (short_ratio, short_why) = value_over(rule.long), \
             value_over(rule.short)
-        holds, rate = burning(rule.burn_rate, long_ratio, short_ratio, scenario.slo.error_rate)
+        factor = rule.burn_rate
+        holds, rate = burning(factor, long_ratio, short_ratio, scenario.slo.error_rate)
         if holds is None:
             why = long_why or short_why or "no error budget"
-            return Verdict(None, None, rule.burn_rate, f"burn rate: {why}", why)
-        return Verdict(holds, rate, rule.burn_rate,
-                       f"error budget burning {rate:.1f}x over {span(rule.long)} and "
-                       f"{span(rule.short)} (fires over {rule.burn_rate:g}x)")
+            return Verdict(None, None, factor, lambda: f"burn rate: {why}", why)
+        long_s, short_s = rule.long, rule.short
+        return Verdict(holds, rate, factor, lambda: (
+            f"error budget burning {rate:.1f}x over {span(long_s)} and {span(short_s)} "
+            f"(fires over {factor:g}x)"))
     value, why = value_over(rule.window)
-    of = f" (last {span(rule.window)})" if rule.window else ""
-    name = f"{signal.removesuffix('_s').replace('_', ' ')}{of}"
-    detail = why if value is not None else ""  # what a read value was made of, if it says
+
+    def name() -> str:
+        of = f" (last {span(rule.window)})" if rule.window else ""
+        return f"{signal.removesuffix('_s').replace('_', ' ')}{of}"
+
     if value is None:
-        return Verdict(None, None, None, f"{name}: {why}", why)
+        return Verdict(None, None, None, lambda: f"{name()}: {why}", why)
+    detail = why  # what a read value was made of, if it says
+    base = None
     if rule.baseline is not None:
         factor = rule.above_baseline or rule.below_baseline
         assert factor is not None
-        base, why = readings.baseline(scenario, signal, rule.baseline,
-                                      rule.window or status.window_s)
+        base, base_why = readings.baseline(scenario, signal, rule.baseline,
+                                           rule.window or status.window_s)
         if base is None or base <= 0:
-            why = why or "a baseline of zero"
-            return Verdict(None, value, None, f"{name} {shown(signal, value)}: no baseline: "
-                           f"{why}", f"no baseline: {why}")
+            missing = f"no baseline: {base_why or 'a baseline of zero'}"
+            return Verdict(None, value, None,
+                           lambda: f"{name()} {shown(signal, value)}: {missing}", missing)
         threshold = factor * base
         above = rule.above_baseline is not None
-        side = "over" if above else "under"
-        reading = (f"{name} {shown(signal, value)} {side} {factor:g}x its {span(rule.baseline)}"
-                   f" baseline {shown(signal, base)} ({shown(signal, threshold)})")
     else:
         limit = rule.above if rule.above is not None else rule.below
         above = rule.above is not None
         if limit == "slo":
             slo = getattr(scenario.slo, SLO_OF[signal])
             if slo is None:
-                return Verdict(None, value, None, f"{name}: no SLO", "the scenario has no SLO")
+                return Verdict(None, value, None, lambda: f"{name()}: no SLO",
+                               "the scenario has no SLO")
             threshold = float(slo)
         else:
             assert isinstance(limit, float | int)
             threshold = float(limit)
-        side = "over" if above else "under"
-        reading = f"{name} {shown(signal, value)} {side} {shown(signal, threshold)}"
     holds = value > threshold if above else value < threshold
-    if not holds:
-        reading = f"{name} {shown(signal, value)}, fires {side} {shown(signal, threshold)}"
-    return Verdict(holds, value, threshold, f"{reading}: {detail}" if detail else reading)
+
+    def say() -> str:
+        side = "over" if above else "under"
+        if not holds:
+            words = f"{name()} {shown(signal, value)}, fires {side} {shown(signal, threshold)}"
+        elif base is not None:
+            words = (f"{name()} {shown(signal, value)} {side} {factor:g}x its "
+                     f"{span(rule.baseline or 0)} baseline {shown(signal, base)} "
+                     f"({shown(signal, threshold)})")
+        else:
+            words = f"{name()} {shown(signal, value)} {side} {shown(signal, threshold)}"
+        return f"{words}: {detail}" if detail else words
+
+    return Verdict(holds, value, threshold, say)
 
 
 @dataclass(frozen=True)
@@ -184,7 +201,7 @@ def evaluate(rules: Iterable[Rule], scenarios: Iterable[Scenario],
              alerts: Mapping[Key, Alert], now: float) -> dict[Key, Evaluated]:
     """Every applicable (scenario, rule) after this cycle's evaluation at ``now``."""
     out: dict[Key, Evaluated] = {}
-    rules = list(rules)
+    rules = tuple(rules)
     for scenario in scenarios:
         status = statuses.get(scenario.id)
         if status is None:

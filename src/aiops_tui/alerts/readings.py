@@ -9,6 +9,7 @@ rather than a rate over an hour passed off as three days.
 from __future__ import annotations
 
 import math
+import zlib
 
 from aiops_tui.alerts.rules import COUNTED
 from aiops_tui.config.models import Scenario
@@ -17,12 +18,28 @@ from aiops_tui.signals.shift import kl_divergence, top_moves
 from aiops_tui.signals.units import span
 from aiops_tui.signals.window import Window, from_rollup
 from aiops_tui.store.db import Store
-from aiops_tui.store.minutes import HOUR, MINUTE, combine
-from aiops_tui.store.trailing import Trailing
+from aiops_tui.store.minutes import HOUR, MINUTE, MinuteRow, combine
+from aiops_tui.store.trailing import Totals, Trailing
 
 REFERENCE_S = 7 * 86400.0  # the answer mix a window's is set against: the week before
 WINDOW_COVERAGE = 0.9  # a window must have rollups for this share of its length
+LONG_WINDOW_S = 1800.0  # windows this long are summed from closed minutes only
 BASELINE_MIN_S = 86400.0  # a baseline needs this much history, or half its window if shorter
+
+
+def _last_hour(scenario: str, at: float) -> float:
+    """The whole hour a baseline read from hourly rows ends at. Each scenario moves on to the
+    next hour at its own minute past, so fifty scenarios' week-long merges never all fall in
+    one cycle (the newest hour may lag by up to one more: nothing to a 7-day baseline)."""
+    offset = zlib.crc32(scenario.encode()) % 60 * MINUTE
+    return (at - offset) // HOUR * HOUR
+
+
+def _last_minute(scenario: str, at: float) -> float:
+    """The closed minute a long window ends at; each scenario moves on at its own second, so
+    fifty scenarios' sums are not all redone in one cycle."""
+    offset = zlib.crc32(scenario.encode()) % 60
+    return (at - offset) // MINUTE * MINUTE
 
 
 def _short(have: float, want: float, what: str) -> str:
@@ -38,10 +55,31 @@ class RollupReadings:
         self.now = 0.0
         self._quantiles: dict[tuple[str, str, float, float], tuple[float | None, str]] = {}
         self._references: dict[tuple[str, str, float, float], dict[str, float]] = {}
+        self._pending: dict[str, MinuteRow | None] = {}
+        self._totals: dict[tuple[str, float, float, bool], Totals] = {}
+        self._long: dict[tuple[str, str, float, float], tuple[float | None, str]] = {}
 
     def at(self, now: float) -> RollupReadings:
         self.now = now
+        self._pending.clear()
+        self._totals.clear()
         return self
+
+    def _total(self, scenario: str, since: float, until: float, pending: bool = False
+               ) -> Totals:
+        """A window's totals, once a cycle: several rules sum the same window (the 6h of two
+        burn rates, the week before for retrieval and feedback)."""
+        key = (scenario, since, until, pending)
+        if key not in self._totals:
+            self._totals[key] = self.trailing.total(
+                scenario, since, until, self.pending(scenario) if pending else None)
+        return self._totals[key]
+
+    def pending(self, scenario: str) -> MinuteRow | None:
+        """The minute being filled, made once a cycle (many windows end in it)."""
+        if scenario not in self._pending:
+            self._pending[scenario] = self.store.rollup.pending(scenario, self.now)
+        return self._pending[scenario]
 
     def over(self, scenario: Scenario, signal: str, seconds: float
              ) -> tuple[float | None, str]:
@@ -52,8 +90,23 @@ class RollupReadings:
             return self._shift(scenario, since)
         if signal not in COUNTED:
             raise ValueError(f"{signal} has no rollup window")
-        totals = self.trailing.total(scenario.id, since, self.now,
-                                     self.store.rollup.pending(scenario.id, self.now))
+        if seconds >= LONG_WINDOW_S:
+            # Whole minutes up to the newest closed one: the value changes once a minute, so
+            # it is worked out once a minute (the minute being filled is 3% of 30m at most).
+            until = _last_minute(scenario.id, self.now)
+            key = (scenario.id, signal, seconds, until)
+            if key not in self._long:
+                if len(self._long) > 16384:
+                    self._long.clear()
+                totals = self._total(scenario.id, until - seconds, until)
+                self._long[key] = self._judged(signal, totals, seconds, scenario)
+            return self._long[key]
+        totals = self._total(scenario.id, since, self.now, pending=True)
+        return self._judged(signal, totals, seconds, scenario)
+
+    @staticmethod
+    def _judged(signal: str, totals: Totals, seconds: float, scenario: Scenario
+                ) -> tuple[float | None, str]:
         if totals.seconds < WINDOW_COVERAGE * seconds:
             return None, _short(totals.seconds, seconds, "window")
         return counted(signal, totals.counters, totals.seconds, scenario.pricing)
@@ -75,8 +128,8 @@ class RollupReadings:
         """The window's answer categories against the week before it (whole hours, kept
         until the next hour)."""
         window = self.trailing.categories(scenario.id, since, self.now,
-                                          self.store.rollup.pending(scenario.id, self.now))
-        end_h = since // HOUR * HOUR
+                                          self.pending(scenario.id))
+        end_h = _last_hour(scenario.id, since)
         key = (scenario.id, "categories", REFERENCE_S, end_h)
         if key not in self._references:
             if len(self._references) > 4096:
@@ -97,12 +150,16 @@ class RollupReadings:
         end = self.now - before
         need = min(seconds / 2, BASELINE_MIN_S)
         if signal in COUNTED:
-            totals = self.trailing.total(scenario.id, end - seconds, end)
-            if totals.seconds < need:
-                return None, _short(totals.seconds, seconds, "baseline")
-            return counted(signal, totals.counters, totals.seconds, scenario.pricing)
+            end = _last_minute(scenario.id, end)  # the same answer all minute long
+            key = (scenario.id, signal, -seconds, end)
+            if key not in self._long:
+                totals = self._total(scenario.id, end - seconds, end)
+                self._long[key] = (None, _short(totals.seconds, seconds, "baseline")) \
+                    if totals.seconds < need else \
+                    counted(signal, totals.counters, totals.seconds, scenario.pricing)
+            return self._long[key]
         # A quantile: merge the whole hours of the window (kept until the next hour).
-        end_h = end // HOUR * HOUR
+        end_h = _last_hour(scenario.id, end)
         key = (scenario.id, signal, seconds, end_h)
         if key not in self._quantiles:
             if len(self._quantiles) > 4096:

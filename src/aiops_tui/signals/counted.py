@@ -27,23 +27,26 @@ def counted(signal: str, counters: Mapping[str, float | None], seconds: float,
     (None, why) where it cannot be told."""
     if seconds <= 0:
         return None, "no rollups in the window yet"
-    where = f"in {Window(0.0, seconds).label} of rollups"
+
+    def where() -> str:  # only when there is no value: most calls have one
+        return f"in {Window(0.0, seconds).label} of rollups"
+
     if signal == "error_rate":
         ok = counters.get("requests_ok_total") or 0.0
         failed = counters.get("requests_failed_total") or 0.0
         if ok + failed < MIN_REQUESTS:
-            return None, f"{ok + failed:.0f} requests {where}: too few to judge"
+            return None, f"{ok + failed:.0f} requests {where()}: too few to judge"
         return failed / (ok + failed), ""
     for name, part, whole, what in RATIOS:
         if signal == name:
             n = counters.get(whole) or 0.0
             if n < MIN_EVENTS:
-                return None, f"{n:.0f} {what} {where}: too few to judge"
+                return None, f"{n:.0f} {what} {where()}: too few to judge"
             return (counters.get(part) or 0.0) / n, ""
     tokens_in = counters.get("prompt_tokens_total")
     tokens_out = counters.get("generation_tokens_total")
     if tokens_in is None:
-        return None, f"no token counters {where} (the engine exposes none)"
+        return None, f"no token counters {where()} (the engine exposes none)"
     match signal:
         case "tokens_in_per_min":
             return tokens_in / seconds * 60, ""

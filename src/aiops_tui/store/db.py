@@ -44,6 +44,7 @@ from aiops_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 T = TypeVar("T")
 MINUTES_KEPT_S = 2 * 86400.0
+_UNREAD = MinuteRow(start=0.0, scenario="")  # a step ``history`` has not read yet
 ERRORS_KEPT = 1000  # distinct error messages remembered per scenario (an app should normalise)
 STEPS_KEPT = 20_000  # history steps kept in memory (see ``Store.history``), a few MB
 
@@ -113,7 +114,7 @@ class Store:
         newest_hour = con.sql("SELECT max(start) FROM hours").fetchall()[0][0]
         # The end of the newest hour rolled up: minutes from here on are not in ``hours``.
         self._rolled_until: float | None = None if newest_hour is None else newest_hour + HOUR
-        self._steps_read: dict[tuple[str, str, float, float], MinuteRow] = {}
+        self._steps_read: dict[tuple[str, str, float, float], MinuteRow | None] = {}
         self._documents_written = 0  # eval runs and index builds: reads of them are kept
         self._documents_read: dict[tuple[str, str], tuple[int, list]] = {}
 
@@ -415,10 +416,11 @@ class Store:
         kept: list[MinuteRow] = []
         if scenario is not None:
             while since + step <= min(closed, until):
-                row = self._steps_read.get((table, scenario, step, since))
-                if row is None:
+                row = self._steps_read.get((table, scenario, step, since), _UNREAD)
+                if row is _UNREAD:
                     break
-                kept.append(row)
+                if row is not None:  # None: a finished step with no rows (before history)
+                    kept.append(row)
                 since += step
         if since >= until:
             return kept
@@ -466,6 +468,11 @@ class Store:
             out.append(merged)
             if at + step <= min(closed, until):
                 self._steps_read[(table, name, step, at)] = merged
+        if scenario is not None:  # finished steps with nothing in them are known too
+            empty = since
+            while empty + step <= min(closed, until):
+                self._steps_read.setdefault((table, scenario, step, empty), None)
+                empty += step
         return list(out)
 
     def alerts(self) -> list[AlertRow]:

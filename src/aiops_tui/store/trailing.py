@@ -19,6 +19,17 @@ from aiops_tui.store.minutes import ALL_COUNTERS, HOUR, MINUTE, MinuteRow
 _N = len(ALL_COUNTERS)
 
 
+# One row as kept: each counter's increase (None: the engine has no such counter), the minutes
+# it holds, its answers by category. Plain tuples and dicts of numbers, which the garbage
+# collector does not track: a console holds tens of thousands of these, and objects it tracks
+# would make every full collection scan them (a pause of 100+ ms every few cycles).
+_Row = tuple[tuple[float | None, ...], int, dict[str, float]]
+
+
+def _compact(row: MinuteRow) -> _Row:
+    return tuple(row.counters.get(c) for c in ALL_COUNTERS), row.minutes, row.categories
+
+
 @dataclass
 class _Sums:
     """Prefix sums over rows in start order: ``cum[i]`` totals rows ``[0, i)`` (each counter,
@@ -28,28 +39,29 @@ class _Sums:
     starts: list[float] = field(default_factory=list)
     cum: list[tuple[float, ...]] = field(default_factory=lambda: [(0.0,) * (_N + 1)])
     seen: list[tuple[int, ...]] = field(default_factory=lambda: [(0,) * _N])
-    rows: dict[float, MinuteRow] = field(default_factory=dict)
+    rows: dict[float, _Row] = field(default_factory=dict)
 
     def add(self, row: MinuteRow) -> None:
+        compact = _compact(row)
         if self.starts and row.start <= self.starts[-1]:
-            self.rows[row.start] = row  # a rewrite or the clock stepped back: rebuild
+            self.rows[row.start] = compact  # a rewrite or the clock stepped back: rebuild
             self._rebuild()
             return
-        self.rows[row.start] = row
-        self._append(row)
+        self.rows[row.start] = compact
+        self._append(row.start, compact)
 
-    def _append(self, row: MinuteRow) -> None:
-        values = [row.counters.get(c) for c in ALL_COUNTERS]
-        self.starts.append(row.start)
+    def _append(self, start: float, row: _Row) -> None:
+        values, minutes, _ = row
+        self.starts.append(start)
         self.cum.append(tuple(t + (v or 0.0) for t, v in
-                              zip(self.cum[-1], [*values, row.minutes], strict=True)))
+                              zip(self.cum[-1], [*values, minutes], strict=True)))
         self.seen.append(tuple(n + (v is not None) for n, v in
                                zip(self.seen[-1], values, strict=True)))
 
     def _rebuild(self) -> None:
         self.starts, self.cum, self.seen = [], [(0.0,) * (_N + 1)], [(0,) * _N]
         for start in sorted(self.rows):
-            self._append(self.rows[start])
+            self._append(start, self.rows[start])
 
     def drop_before(self, start: float) -> None:
         if self.starts and self.starts[0] < start:
@@ -98,14 +110,14 @@ class Trailing:
         ``pending``): a window within the minutes kept, as the shift rules use."""
         out: dict[str, float] = {}
         minutes = self._minutes.get(scenario)
-        rows = []
+        parts = []
         if minutes is not None:
             lo, hi = minutes.span(since, until)
-            rows = [minutes.rows[s] for s in minutes.starts[lo:hi]]
+            parts = [minutes.rows[s][2] for s in minutes.starts[lo:hi]]
         if pending is not None and since <= pending.start < until:
-            rows.append(pending)
-        for row in rows:
-            for category, count in row.categories.items():
+            parts.append(pending.categories)
+        for categories in parts:
+            for category, count in categories.items():
                 out[category] = out.get(category, 0.0) + count
         return out
 
@@ -131,10 +143,10 @@ class Trailing:
         for sums, lo, hi in parts:
             if hi <= lo:
                 continue
-            for i in range(_N + 1):
-                totals[i] += sums.cum[hi][i] - sums.cum[lo][i]
-            for i in range(_N):
-                seen[i] += sums.seen[hi][i] - sums.seen[lo][i]
+            totals = [t + a - b for t, a, b in zip(totals, sums.cum[hi], sums.cum[lo],
+                                                   strict=True)]
+            seen = [n + a - b for n, a, b in zip(seen, sums.seen[hi], sums.seen[lo],
+                                                 strict=True)]
         seconds = totals[_N] * MINUTE
         if pending is not None and since <= pending.start < until:
             for i, name in enumerate(ALL_COUNTERS):
