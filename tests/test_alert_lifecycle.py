@@ -49,6 +49,14 @@ def test_an_unevaluable_condition_keeps_the_state_and_says_why() -> None:
     assert alerts[5].state is State.FIRING and alerts[5].unevaluable == ""
 
 
+def test_a_gap_in_the_data_restarts_a_pending_clock() -> None:
+    # Pending at 0, no data for ten minutes, then one reading that holds: not yet firing.
+    alerts = run([True] + [None] * 10 + [True, True, True], for_s=120)
+    assert alerts[1].state is State.INACTIVE and alerts[1].unevaluable == "no data"
+    assert [a.state for a in alerts[11:]] == [State.PENDING, State.PENDING, State.FIRING]
+    assert alerts[13].active_since == 660.0
+
+
 def test_a_resolved_alert_fires_again_only_after_a_new_pending_period() -> None:
     alerts = run([True] * 3 + [False] + [True] * 3, for_s=120)
     assert [a.state for a in alerts] == [State.PENDING, State.PENDING, State.FIRING,

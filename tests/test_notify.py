@@ -152,3 +152,21 @@ async def test_a_dead_notifier_never_blocks(quick) -> None:
     [first, *_] = await settle(dead, 1)
     await dead.aclose()
     assert first.event == "notify-failed" and "after 3 tries" in first.detail
+
+
+async def test_a_bad_secret_fails_that_notification_only_and_is_never_written(
+        receiver_factory, quick, monkeypatch: pytest.MonkeyPatch) -> None:
+    rx = receiver_factory([])
+    monkeypatch.setenv("HOOK_TOKEN", "s3cr3t-token\n")  # a secret file's trailing newline
+    dispatcher = notify.Dispatcher([Notifier(kind="webhook", url=rx.url, token_env="HOOK_TOKEN")])
+    dispatcher.send(Notification(Notice.TRIGGER, view()))
+    [refused] = await settle(dispatcher, 1)
+    monkeypatch.setenv("HOOK_TOKEN", "s3cr3t-token")
+    dispatcher.send(Notification(Notice.TRIGGER, view(rule="p95-over-slo")))
+    [sent] = await settle(dispatcher, 1)
+    accepted = dispatcher.accepted()
+    await dispatcher.aclose()
+    assert refused.event == "notify-failed" and "HOOK_TOKEN holds whitespace" in refused.detail
+    assert "s3cr3t" not in refused.detail
+    assert sent.event == "notified" and len(rx.bodies) == 1  # the next one still went out
+    assert accepted == [(("support-chat", "p95-over-slo"), Notice.TRIGGER)]

@@ -163,3 +163,27 @@ def test_hours_outlive_the_retention_by_a_day_for_the_cost_baseline(tmp_path: Pa
     store.apply_retention(week, now=now)
     assert store.count("hours") == 2  # 12h and 23h past the retention kept; 25h gone
     store.close()
+
+
+def test_an_error_message_is_news_only_after_the_app_first_answered(tmp_path: Path) -> None:
+    from aiops_tui.sources.collector import Collection
+    from aiops_tui.sources.exposition import Sample
+    from aiops_tui.sources.scrape import EndpointResult
+
+    def scrape(at: float, *errors: str) -> Collection:
+        samples = [Sample("feedback_total", (), 1.0),
+                   *(Sample("app_errors_total", (("error", e),), 1.0) for e in errors)]
+        return Collection(at, [EndpointResult("s", "app", "app", at, samples=samples)])
+
+    store = open_writer(tmp_path / "e.duckdb")
+    store.write_collection(scrape(100.0, "old timeout"))  # there from the start: not news
+    store.write_collection(scrape(200.0, "old timeout", "CUDA error"))
+    store.close()
+    store = open_writer(tmp_path / "e.duckdb")  # and the same after a restart
+    assert store.error_strings("s") == (100.0, {"old timeout": 100.0, "CUDA error": 200.0})
+    store.close()
+    store = open_writer(tmp_path / "f.duckdb")  # a healthy app: no error series at first
+    store.write_collection(scrape(100.0))
+    store.write_collection(scrape(300.0, "CUDA error"))
+    assert store.error_strings("s") == (100.0, {"CUDA error": 300.0})
+    store.close()

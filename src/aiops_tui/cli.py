@@ -278,7 +278,11 @@ def _backfill_demo(config, store: Path,  # type: ignore[no-untyped-def]
 
 
 def _status(config, store: Path, alerting, as_json: bool) -> int:  # type: ignore[no-untyped-def]
-    runtime = _runtime(config, store, alerting)
+    # Status may collect for a moment itself: it notifies nobody, so whatever it sees fire
+    # is left for the console or collector that runs next to send.
+    quiet = config.model_copy(update={"alerts": config.alerts.model_copy(
+        update={"notifiers": []})})
+    runtime = _runtime(quiet, store, alerting)
     if runtime is None:
         return EXIT_STORE
     snapshot = asyncio.run(_status_snapshot(runtime))

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from aiops_tui.sources.collector import Collection, Collector
     from aiops_tui.store.db import Store
     from aiops_tui.store.minutes import MinuteRow
-    from aiops_tui.store.points import EvalRow, ManifestRow
+    from aiops_tui.store.points import AlertEvent, EvalRow, ManifestRow
 
 RETENTION_EVERY_S = 3600.0
 STALE_AFTER_INTERVALS = 3
@@ -65,6 +65,7 @@ class Runtime:
         # Filled under the store lock, emptied on the event loop: a deque is safe for both.
         self._outbox: collections.deque[Notification] = collections.deque()
         self._dispatcher: Dispatcher | None = None
+        self._events: list[AlertEvent] = []  # alert events not stored yet
         self.store_path = store_path
         self.clock = clock
         self.mode: Mode | None = None
@@ -214,8 +215,9 @@ class Runtime:
         rolled = self.store.rolled_until()
         self.store.roll_up_hours(now)
         if self.book is not None:
-            snapshot = snapshot.model_copy(update={"alerts": self._alert(snapshot, closed,
-                                                                         rolled)})
+            snapshot = snapshot.model_copy(update={
+                "alerts": self._alert(snapshot, closed, rolled),
+                "alerts_at": self.clock()})  # after any ack that waited for the lock
         self.last = snapshot  # under the store lock: detail() never pairs it with older rows
         live.publish(self.store_path, snapshot)
         if now - self._last_retention > RETENTION_EVERY_S:
@@ -242,11 +244,18 @@ class Runtime:
         evaluated = evaluate(self.book.rules.values(), self.config.scenarios,
                              {s.id: s for s in snapshot.scenarios}, self.readings.at(now),
                              self.book.alerts, now)
-        events = self.book.update(evaluated, now)
+        # Events wait here until stored: a failed write keeps them (and the book its dirty
+        # rows) for the next cycle's.
+        self._events += self.book.update(evaluated, now)
         if self._dispatcher is not None:
-            events += self._dispatcher.delivered()
-        self.store.save_alerts(self.book.dirty(), events)
+            self._events += self._dispatcher.delivered()
+            for key, notice in self._dispatcher.accepted():
+                self.book.delivered(key, notice)
         self._outbox.extend(self.book.notifications(now))
+        rows = self.book.dirty()
+        self.store.save_alerts(rows, self._events)
+        self.book.saved(rows)
+        self._events = []
         return self.book.views(now)
 
     def runbook(self, runbook_id: str) -> str | None:
@@ -274,6 +283,7 @@ class Runtime:
                     if self.mode is Mode.FOLLOWER else "alerting is not running here")
             now = self.clock()
             key = (scenario, rule)
+            before = self.book.handling.get(key)
             notice = None
             if action == "ack":
                 event, notice = self.book.ack(key, self.user, now)
@@ -283,12 +293,21 @@ class Runtime:
                 event = self.book.unsilence(key, self.user, now)
             else:
                 raise AlertError(f"unknown alert action {action!r}")
-            self.store.save_alerts(self.book.dirty(), [event])
+            rows = self.book.dirty()
+            try:
+                self.store.save_alerts(rows, [event])
+            except Exception:
+                if before is not None:  # not stored, so not done: the screen says so
+                    self.book.restore(key, before)
+                else:
+                    self.book.handling.pop(key, None)
+                raise
+            self.book.saved(rows)
             if notice is not None:
                 self._outbox.append(notice)
             views = self.book.views(now)
             if self.last is not None:
-                self.last = self.last.model_copy(update={"alerts": views})
+                self.last = self.last.model_copy(update={"alerts": views, "alerts_at": now})
                 live.publish(self.store_path, self.last)
             return now, views
 

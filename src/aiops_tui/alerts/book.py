@@ -26,6 +26,7 @@ from aiops_tui.store.points import AlertEvent, AlertRow
 
 TIERS = ("page", "ticket", "review")
 RESOLVED_SHOWN_S = 900.0  # a resolved alert stays on the pane this long, then leaves it
+STALE_PENDING_S = 300.0  # a stored pending alert older than this restarts its ``for``
 _OPEN = (State.PENDING, State.FIRING)
 
 
@@ -70,23 +71,37 @@ class Book:
         self.verdicts: dict[Key, Verdict] = {}  # the newest, for its words and threshold
         self._dirty: set[Key] = set()
         self._views: dict[Key, tuple[tuple[object, ...], AlertView]] = {}
-        self._notified: set[Key] = set()  # triggered at a notifier and not resolved since
+        # Triggered (queued or delivered) and not resolved since; of those, the ones a
+        # notifier accepted, which are stored: a restart knows what is open at PagerDuty.
+        self._notified: set[Key] = set()
+        self._accepted: set[Key] = set()
         for row in rows:
             key = (row.scenario, row.rule)
-            self.alerts[key] = Alert(State(row.state), row.active_since, row.fired_at,
-                                     row.last_true, row.resolved_at, row.value, row.unevaluable)
+            alert = Alert(State(row.state), row.active_since, row.fired_at, row.last_true,
+                          row.resolved_at, row.value, row.unevaluable)
+            if alert.state is State.PENDING and (alert.last_true or 0) < now - STALE_PENDING_S:
+                # Pending when the console stopped long ago: ``for`` starts again.
+                alert = replace(alert, state=State.INACTIVE, active_since=None)
+                self._dirty.add(key)
+            self.alerts[key] = alert
             self.handling[key] = Handling(row.acked_by, row.acked_at, row.silenced_until,
                                           row.silenced_by, row.silence_reason)
-        # What was sent before the restart. A silence may have come after the trigger, so a
-        # silenced one counts as sent: its resolve closes what was opened (and is a no-op at
-        # PagerDuty for a dedup key it never saw).
-        self._notified = {(v.scenario, v.rule) for v in self.views(now, every=True)
-                          if self._wanted(v, now, silences=False)}
+            if row.notified:
+                self._notified.add(key)
+                self._accepted.add(key)
 
     # -- each cycle --------------------------------------------------------------------------
     def update(self, evaluated: Mapping[Key, Evaluated], now: float) -> list[AlertEvent]:
-        """Take this cycle's evaluation; returns the events it made (fired, resolved)."""
+        """Take this cycle's evaluation; returns the events it made (fired, resolved). An
+        open alert no longer evaluated (its rule stopped applying: the scenario lost its
+        index, evals or app endpoint) resolves."""
         events = []
+        for key in [k for k, a in self.alerts.items() if a.state in _OPEN
+                    and k not in evaluated and k[1] in self.rules and k[0] in self._scenarios]:
+            self.alerts[key] = replace(self.alerts[key], state=State.RESOLVED,
+                                       resolved_at=now, unevaluable="")
+            self._dirty.add(key)
+            events.append(AlertEvent(now, *key, "resolved", None, "the rule no longer applies"))
         for key, item in evaluated.items():
             before = self.alerts.get(key, Alert())
             after = item.alert
@@ -121,29 +136,47 @@ class Book:
             if self._wanted(view, now) and key not in self._notified:
                 self._notified.add(key)
                 out.append(Notification(Notice.TRIGGER, view))
+                if view.acked_by:  # acked while pending: the incident opens acknowledged
+                    out.append(Notification(Notice.ACKNOWLEDGE, view))
             elif key in self._notified and view.state != State.FIRING:
                 self._notified.discard(key)
                 out.append(Notification(Notice.RESOLVE, view))
         return out
 
-    def _wanted(self, view: AlertView, now: float, silences: bool = True) -> bool:
+    def _wanted(self, view: AlertView, now: float) -> bool:
         """Whether a notifier should have this alert open: firing, neither held back by a page
         nor silenced, and not a weekly-review item."""
         silenced = self.handling.get((view.scenario, view.rule), Handling()).silenced(now)
         return (view.state == State.FIRING and view.inhibited_by is None
-                and view.tier != "review" and not (silences and silenced))
+                and view.tier != "review" and not silenced)
+
+    def delivered(self, key: Key, notice: Notice) -> None:
+        """A notifier accepted ``notice`` for ``key``: stored with the alert."""
+        if notice is Notice.TRIGGER and key not in self._accepted:
+            self._accepted.add(key)
+            self._dirty.add(key)
+        elif notice is Notice.RESOLVE and key in self._accepted:
+            self._accepted.discard(key)
+            self._dirty.add(key)
 
     def dirty(self) -> list[AlertRow]:
-        """Rows changed since the last call, to store."""
-        rows = [self._row(key) for key in sorted(self._dirty)]
-        self._dirty.clear()
-        return rows
+        """Rows changed since they were last stored (see ``saved``)."""
+        return [self._row(key) for key in sorted(self._dirty)]
+
+    def saved(self, rows: Iterable[AlertRow]) -> None:
+        """``rows`` are in the store: until then a failed write leaves them to store again."""
+        self._dirty.difference_update((r.scenario, r.rule) for r in rows)
+
+    def restore(self, key: Key, handling: Handling) -> None:
+        """Undo an ack or silence whose write failed: the screen must match the store."""
+        self.handling[key] = handling
 
     def _row(self, key: Key) -> AlertRow:
         a, h = self.alerts.get(key, Alert()), self.handling.get(key, Handling())
         return AlertRow(key[0], key[1], str(a.state), a.active_since, a.fired_at, a.last_true,
                         a.resolved_at, a.value, a.unevaluable, h.acked_by, h.acked_at,
-                        h.silenced_until, h.silenced_by, h.silence_reason)
+                        h.silenced_until, h.silenced_by, h.silence_reason,
+                        key in self._accepted)
 
     def _reading(self, key: Key) -> str:
         verdict = self.verdicts.get(key)

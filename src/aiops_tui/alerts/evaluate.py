@@ -17,6 +17,7 @@ from aiops_tui.alerts.burn_rate import burning
 from aiops_tui.alerts.lifecycle import Alert, step
 from aiops_tui.alerts.rules import READ, SLO_OF, Rule
 from aiops_tui.config.models import Scenario
+from aiops_tui.signals.counted import RATIOS
 from aiops_tui.signals.status import HARD_STATES, ScenarioStatus
 from aiops_tui.signals.units import duration, money, percent, span
 from aiops_tui.sources.families import BY_KIND
@@ -30,6 +31,9 @@ TOKEN_SIGNALS = frozenset({"cost_per_hour", "tokens_in_per_min", "tokens_out_per
 # Signals only the application's own counters give (an ``app`` endpoint).
 APP_SIGNALS = frozenset({"retrieval_hit_rate", "negative_feedback_rate", "output_kl",
                          "novel_errors"})
+# Ratios of the app's sparse counters: read through the rollups, which refuse a window with
+# too few ratings or retrievals (the status shows any ratio, a handful of ratings included).
+RATED = frozenset(name for name, *_ in RATIOS)
 # Numbers too thin to judge on the status: its verdict leaves them out below MIN_REQUESTS.
 _TRAFFIC_BOUND = frozenset({"p50_s", "p95_s", "p99_s", "error_rate"})
 
@@ -120,7 +124,7 @@ def current(status: ScenarioStatus, signal: str) -> tuple[float | None, str]:
 def judge(rule: Rule, scenario: Scenario, status: ScenarioStatus, readings: Readings
           ) -> Verdict:
     def value_over(seconds: float | None) -> tuple[float | None, str]:
-        if rule.signal in READ:
+        if rule.signal in READ or rule.signal in RATED:
             return readings.over(scenario, rule.signal, seconds or status.window_s)
         if seconds is None or seconds == status.window_s:
             return current(status, rule.signal)

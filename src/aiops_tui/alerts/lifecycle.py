@@ -34,11 +34,17 @@ class Alert:
 def step(alert: Alert, holds: bool | None, value: float | None, now: float, for_s: float,
          keep_firing_for_s: float = 0.0, why: str = "") -> Alert:
     """The alert after one evaluation at ``now``; ``holds`` None means it could not be told
-    (``why`` says why), which leaves the state as it is."""
+    (``why`` says why). That leaves a firing alert firing (a page must not resolve because
+    its data went missing) but restarts a pending one's clock: ``for`` counts time the
+    condition was seen to hold, not gaps in between."""
     if holds is None:
         why = why or "cannot evaluate"
-        if alert.unevaluable == why and alert.value == value:
+        if alert.unevaluable == why and alert.value == value and \
+                alert.state is not State.PENDING:
             return alert  # most rules, most cycles: nothing to copy
+        if alert.state is State.PENDING:
+            return replace(alert, state=State.INACTIVE, active_since=None, unevaluable=why,
+                           value=value)
         return replace(alert, unevaluable=why, value=value)
     if not holds and alert.state is State.INACTIVE and not alert.unevaluable \
             and alert.value == value:

@@ -30,6 +30,7 @@ ATTEMPTS = 6
 BACKOFF_S = 1.0
 BACKOFF_MAX_S = 60.0
 QUEUE_MAX = 1000  # per notifier; beyond it the oldest waiting notification is dropped
+DRAIN_S = 3.0  # on quitting, how long queued notifications get to go out
 
 
 def dedup_key(view: AlertView) -> str:
@@ -70,11 +71,13 @@ class Delivery:
     """One notifier's queue and the task that empties it."""
 
     def __init__(self, notifier: Notifier, client: httpx.AsyncClient,
-                 report: collections.deque[AlertEvent]) -> None:
+                 report: collections.deque[AlertEvent],
+                 accepted: collections.deque[tuple[tuple[str, str], Notice]]) -> None:
         self.notifier = notifier
         self.name = notifier.name or notifier.kind
         self.client = client
         self.report = report
+        self.accepted = accepted
         self.queue: collections.deque[Notification] = collections.deque(maxlen=QUEUE_MAX)
         self.wake = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
@@ -85,13 +88,18 @@ class Delivery:
             self._event(dropped, "notify-dropped", "queue full: the notifier is far behind")
         self.queue.append(notification)
         self.wake.set()
-        if self.task is None:
+        if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:
         while True:
             while self.queue:
-                await self._deliver(self.queue.popleft())
+                n = self.queue.popleft()
+                try:
+                    await self._deliver(n)
+                except Exception as exc:  # one bad notification must not stop the rest
+                    self._event(n, "notify-failed", f"{n.notice} not sent: "
+                                f"{type(exc).__name__}")
             self.wake.clear()
             await self.wake.wait()
 
@@ -102,15 +110,19 @@ class Delivery:
         except KeyError as exc:
             self._event(n, "notify-failed", f"environment variable {exc.args[0]} is not set")
             return
+        except ValueError as exc:
+            self._event(n, "notify-failed", str(exc))
+            return
         delay = BACKOFF_S
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 reply = await self.client.send(request)
             except httpx.HTTPError as exc:
-                why = f"{type(exc).__name__}: {exc}"
+                why = _hide(f"{type(exc).__name__}: {exc}", secret)
             else:
                 if reply.status_code < 300:
                     self._event(n, "notified", f"{n.notice} accepted (HTTP {reply.status_code})")
+                    self.accepted.append(((n.view.scenario, n.view.rule), n.notice))
                     return
                 why = f"HTTP {reply.status_code}: {reply.text[:200]}"
                 if reply.status_code != 429 and reply.status_code < 500:
@@ -132,13 +144,13 @@ class Delivery:
         nf = self.notifier
         if nf.kind == "pagerduty":
             assert nf.routing_key_env is not None
-            key = os.environ[nf.routing_key_env]
+            key = _secret(nf.routing_key_env)
             return self.client.build_request(
                 "POST", nf.target, json=pagerduty_body(n.notice, n.view, key)), key
         headers = {}
         token = ""
         if nf.token_env:
-            token = os.environ[nf.token_env]
+            token = _secret(nf.token_env)
             headers["Authorization"] = f"Bearer {token}"
         return self.client.build_request("POST", nf.target, json=webhook_body(n.notice, n.view),
                                          headers=headers), token
@@ -151,10 +163,12 @@ class Delivery:
 class Dispatcher:
     def __init__(self, notifiers: list[Notifier]) -> None:
         self._report: collections.deque[AlertEvent] = collections.deque()
+        self._accepted: collections.deque[tuple[tuple[str, str], Notice]] = collections.deque()
         timeout = max(n.timeout_s for n in notifiers)
         self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False,
                                          headers={"User-Agent": f"aiops-tui/{__version__}"})
-        self._deliveries = [Delivery(n, self._client, self._report) for n in notifiers]
+        self._deliveries = [Delivery(n, self._client, self._report, self._accepted)
+                            for n in notifiers]
 
     def send(self, notification: Notification) -> None:
         """Queue for every notifier that takes the alert's tier; returns at once. Must be
@@ -170,7 +184,20 @@ class Dispatcher:
             out.append(self._report.popleft())
         return out
 
-    async def aclose(self) -> None:
+    def accepted(self) -> list[tuple[tuple[str, str], Notice]]:
+        """(scenario, rule) and notice of each notification a notifier accepted since the
+        last call (thread-safe)."""
+        out = []
+        while self._accepted:
+            out.append(self._accepted.popleft())
+        return out
+
+    async def aclose(self, drain_s: float = DRAIN_S) -> None:
+        """Give what is queued ``drain_s`` to go out (a page raised just before quitting
+        should still leave), then stop."""
+        deadline = time.monotonic() + drain_s
+        while any(d.queue for d in self._deliveries) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
         for delivery in self._deliveries:
             if delivery.task is not None:
                 delivery.task.cancel()
@@ -179,5 +206,17 @@ class Dispatcher:
         await self._client.aclose()
 
 
+def _secret(env: str) -> str:
+    """A routing key or token from the environment; refused (without showing it) if it
+    could not go in a header or body as it is: surrounding whitespace (a secret file's
+    trailing newline), control or non-ASCII characters."""
+    value = os.environ[env]
+    if value != value.strip() or not value.isascii() or not value.isprintable():
+        raise ValueError(f"{env} holds whitespace around it, control or non-ASCII characters")
+    return value
+
+
 def _hide(text: str, secret: str) -> str:
-    return text.replace(secret, "***") if secret else text
+    if not secret:
+        return text
+    return text.replace(secret, "***").replace(repr(secret)[1:-1], "***")

@@ -114,10 +114,9 @@ class RollupReadings:
     def _novel_errors(self, scenario: Scenario, seconds: float) -> tuple[float | None, str]:
         """Error messages first seen in the window; the ones there when the console first
         watched the application are its old ones, not news."""
-        seen = self.store.error_strings(scenario.id)
-        if not seen:
-            return 0.0, ""
-        first_contact = min(seen.values())
+        first_contact, seen = self.store.error_strings(scenario.id)
+        if first_contact is None:
+            return None, "the application has not answered yet"
         new = sorted((t, e) for e, t in seen.items()
                      if t > first_contact and t >= self.now - seconds)
         shown = "; ".join(f"{e[:80]!r}" for _, e in new[:3])

@@ -155,3 +155,4 @@ class FleetSnapshot(Model):
     writer_pid: int
     scenarios: list[ScenarioStatus]
     alerts: list[AlertView] = []
+    alerts_at: float = 0.0  # when the alerts were judged (an ack may land mid-cycle)

@@ -45,6 +45,7 @@ from aiops_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
 T = TypeVar("T")
 MINUTES_KEPT_S = 2 * 86400.0
 _UNREAD = MinuteRow(start=0.0, scenario="")  # a step ``history`` has not read yet
+FIRST_CONTACT = ""  # in error_strings: when the scenario's app first answered
 ERRORS_KEPT = 1000  # distinct error messages remembered per scenario (an app should normalise)
 STEPS_KEPT = 20_000  # history steps kept in memory (see ``Store.history``), a few MB
 
@@ -197,7 +198,7 @@ class Store:
             for scenario, m in collection.manifests.items()
         ]
         manifests = [m for m in manifests if self._manifests.get(m.scenario) != m]
-        errors = self._new_errors(fresh_keys, collection.at)
+        errors = self._new_errors(fresh_keys, collection)
         try:
             with self._transaction():
                 for table, batch in (
@@ -212,6 +213,8 @@ class Store:
                 del self._series[key]
             for scenario, error, _ in errors:
                 del self._errors[scenario][error]
+                if not self._errors[scenario]:
+                    del self._errors[scenario]
             raise
         if evals or manifests:
             self._documents_written += 1
@@ -228,10 +231,18 @@ class Store:
             self.rollup.add(result.scenario, result.endpoint, collection.at, result.samples)
         return len(rows)
 
-    def _new_errors(self, fresh: Sequence[SeriesKey], at: float) -> list[tuple[str, str, float]]:
+    def _new_errors(self, fresh: Sequence[SeriesKey], collection: Collection
+                    ) -> list[tuple[str, str, float]]:
         """Error messages an application reports for the first time (a new series of its
-        errors counter), noted with when; at most ``ERRORS_KEPT`` per scenario."""
+        errors counter), noted with when; at most ``ERRORS_KEPT`` per scenario. The first
+        answer from a scenario's app is noted too (as the message ``""``): what it reports
+        then is what it always reported, what comes later is news."""
+        at = collection.at
         out = []
+        for r in collection.endpoints:
+            if r.kind == "app" and r.samples and r.scenario not in self._errors:
+                self._errors[r.scenario] = {FIRST_CONTACT: at}
+                out.append((r.scenario, FIRST_CONTACT, at))
         for scenario, _, metric, labels in fresh:
             if metric != "app_errors_total":
                 continue
@@ -242,9 +253,11 @@ class Store:
                 out.append((scenario, error, at))
         return out
 
-    def error_strings(self, scenario: str) -> dict[str, float]:
-        """Every error message the scenario's application reported, with when first seen."""
-        return dict(self._errors.get(scenario, {}))
+    def error_strings(self, scenario: str) -> tuple[float | None, dict[str, float]]:
+        """When the scenario's application first answered, and every error message it
+        reported with when it was first seen."""
+        known = dict(self._errors.get(scenario, {}))
+        return known.pop(FIRST_CONTACT, None), known
 
     def _eval_horizon(self, scenario: str, suite: str) -> float:
         newest = self._evals.get((scenario, suite))

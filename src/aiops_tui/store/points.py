@@ -70,6 +70,7 @@ class AlertRow:
     silenced_until: float | None = None
     silenced_by: str | None = None
     silence_reason: str | None = None
+    notified: bool = False  # a notifier accepted its trigger and has not had its resolve
 
 
 @dataclass(frozen=True, slots=True)

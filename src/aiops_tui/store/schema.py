@@ -110,8 +110,9 @@ MIGRATIONS: list[str] = [
     );
     """.replace("{_ROLLUP}", _ROLLUP.strip("\n")),
     # 3: alerts. ``alerts`` holds each (scenario, rule)'s lifecycle and handling, so a restart
-    #    loses no pending timer, ack or silence; ``alert_events`` is the append-only record of
-    #    what happened to them and who did what (fired, resolved, acked, silenced...).
+    #    loses no pending timer, ack or silence, and knows whether a notifier accepted its
+    #    trigger; ``alert_events`` is the append-only record of what happened to them and who
+    #    did what (fired, resolved, acked, silenced, notified...).
     """
     CREATE TABLE alerts (
         scenario VARCHAR NOT NULL,
@@ -128,6 +129,7 @@ MIGRATIONS: list[str] = [
         silenced_until DOUBLE,
         silenced_by VARCHAR,
         silence_reason VARCHAR,
+        notified BOOLEAN NOT NULL,
         PRIMARY KEY (scenario, rule)
     );
     CREATE TABLE alert_events (

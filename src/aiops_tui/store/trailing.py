@@ -130,10 +130,13 @@ class Trailing:
         parts: list[tuple[_Sums, int, int]] = []
         first_minute = minutes.first() if minutes else None
         minutes_from = since
-        if hours is not None and (first_minute is None or since < first_minute):
-            # Hours up to the first whole hour the minutes cover, minutes after it.
-            hours_until = until if first_minute is None else min(
-                until, -(-first_minute // HOUR) * HOUR)
+        if hours is not None and hours.starts and (first_minute is None or
+                                                   since < first_minute):
+            # Hours up to the first whole hour the minutes cover (or as far as the hours go,
+            # after a long stop), minutes after it.
+            hours_until = min(until, hours.starts[-1] + HOUR)
+            if first_minute is not None:
+                hours_until = min(hours_until, -(-first_minute // HOUR) * HOUR)
             parts.append((hours, *hours.span(since - since % HOUR, hours_until)))
             minutes_from = hours_until
         if minutes is not None:

@@ -122,7 +122,7 @@ class AiopsApp(App[None]):
         self.error = message.error
         if message.snapshot is not None:
             self.snapshot = message.snapshot
-            if self._taken is not None and message.snapshot.at < self._taken[0]:
+            if self._taken is not None and message.snapshot.alerts_at < self._taken[0]:
                 self.snapshot = message.snapshot.model_copy(update={"alerts": self._taken[1]})
             if not self.paused:
                 self.paint()
