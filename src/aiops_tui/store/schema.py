@@ -110,9 +110,8 @@ MIGRATIONS: list[str] = [
     );
     """.replace("{_ROLLUP}", _ROLLUP.strip("\n")),
     # 3: alerts. ``alerts`` holds each (scenario, rule)'s lifecycle and handling, so a restart
-    #    loses no pending timer, ack or silence, and knows whether a notifier accepted its
-    #    trigger; ``alert_events`` is the append-only record of what happened to them and who
-    #    did what (fired, resolved, acked, silenced, notified...).
+    #    loses no pending timer, ack or silence; ``alert_events`` is the append-only record of
+    #    what happened to them and who did what (fired, resolved, acked, silenced...).
     """
     CREATE TABLE alerts (
         scenario VARCHAR NOT NULL,
@@ -129,7 +128,6 @@ MIGRATIONS: list[str] = [
         silenced_until DOUBLE,
         silenced_by VARCHAR,
         silence_reason VARCHAR,
-        notified BOOLEAN NOT NULL,
         PRIMARY KEY (scenario, rule)
     );
     CREATE TABLE alert_events (
@@ -161,6 +159,11 @@ MIGRATIONS: list[str] = [
         first_seen DOUBLE NOT NULL,
         PRIMARY KEY (scenario, error)
     );
+    """,
+    # 5: whether a notifier accepted each alert's trigger (and has not had its resolve), so a
+    #    restart neither pages twice nor leaves an incident open.
+    """
+    ALTER TABLE alerts ADD COLUMN notified BOOLEAN NOT NULL DEFAULT false;
     """,
 ]
 
