@@ -191,3 +191,16 @@ def test_a_pending_timer_survives_a_restart(demo, tmp_path: Path) -> None:
     store.close()
     # 3 minutes after it began to hold, counted from before the restart, it fires.
     assert run(again, config, [high, high], [r], start=120.0) == [("pending",), ("firing",)]
+
+
+def test_an_alert_whose_rule_stops_applying_resolves(demo) -> None:
+    config, _ = demo
+    firing = rule(id="f", signal="error_rate", above=0.05)
+    waiting = rule(id="w", signal="p95_s", above="slo", **{"for": "10m"})
+    rules = AlertRules(rules=[firing, waiting])
+    book = Book(rules, config)
+    run(book, config, [{"support-chat": {"error_rate": 0.2, "p95_s": 9.0}}], rules.rules)
+    assert book.alerts[("support-chat", "w")].state.value == "pending"
+    events = book.update({}, 60.0)  # e.g. the scenario lost what the rules read
+    assert [(e.rule, e.event) for e in events] == [("f", "resolved")]
+    assert book.alerts[("support-chat", "w")].state.value == "inactive"

@@ -98,10 +98,17 @@ class Book:
         events = []
         for key in [k for k, a in self.alerts.items() if a.state in _OPEN
                     and k not in evaluated and k[1] in self.rules and k[0] in self._scenarios]:
-            self.alerts[key] = replace(self.alerts[key], state=State.RESOLVED,
-                                       resolved_at=now, unevaluable="")
+            if self.alerts[key].state is State.FIRING:
+                self.alerts[key] = replace(self.alerts[key], state=State.RESOLVED,
+                                           resolved_at=now, unevaluable="")
+                events.append(AlertEvent(now, *key, "resolved", None,
+                                         "the rule no longer applies"))
+            else:  # pending, never fired: just not pending any more
+                self.alerts[key] = replace(self.alerts[key], state=State.INACTIVE,
+                                           active_since=None, unevaluable="")
+            if self.handling.get(key, Handling()).acked_by:
+                self.handling[key] = replace(self.handling[key], acked_by=None, acked_at=None)
             self._dirty.add(key)
-            events.append(AlertEvent(now, *key, "resolved", None, "the rule no longer applies"))
         for key, item in evaluated.items():
             before = self.alerts.get(key, Alert())
             after = item.alert
