@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from aiops_tui.alerts.rules import AlertRules
 from aiops_tui.config import load_config
 from aiops_tui.config.models import Config
 from aiops_tui.runtime import Mode, Runtime
@@ -400,17 +401,20 @@ def stored_params(path: Path) -> str | None:
 
 
 
-def open_runtime(args: Any) -> tuple[Config, Runtime, float, float] | None:
-    """The store for the parsed bench arguments, opened as the console's writer, with what
-    it holds printed: the config, the runtime, the newest sample's time and how long opening
-    took (ms). None, after saying why, if it cannot be had."""
+def open_runtime(args: Any, rules: AlertRules | None = None
+                 ) -> tuple[Config, Runtime, float, float] | None:
+    """The store for the parsed bench arguments, opened as the console's writer (judging
+    ``rules``, if given) at the time of its newest sample, with what it holds printed: the
+    config, the runtime, that time and how long opening took (ms). None, after saying why, if
+    it cannot be had."""
     try:
         config, path = ensure(args.scenarios, args.days, args.raw_days, args.interval,
                               args.regenerate)
     except StoreLocked as exc:
         print(f"  cannot open: {exc}")
         return None
-    runtime = Runtime(config, path)
+    newest = T0 + (round(args.days * DAY / args.interval) - 1) * args.interval  # see generate
+    runtime = Runtime(config, path, clock=lambda: newest, rules=rules)
     started = time.perf_counter()
     if runtime.open() is not Mode.WRITER:
         print(f"  cannot open: held by {runtime.holder}")

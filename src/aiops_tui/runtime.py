@@ -99,7 +99,7 @@ class Runtime:
         store.keep_recent(self.config.console.window_s + 2 * self.interval,
                           WINDOW_METRICS + GAUGE_METRICS)
         if self.rules is not None:
-            self.open_alerts(store)
+            self._open_alerts(store)
         with self._store_lock:  # a follower taking over: detail() must not see it half open
             if self._closing:  # the console quit while the store was opening
                 store.close()
@@ -111,7 +111,7 @@ class Runtime:
         _settle_heap()
         return self.mode
 
-    def open_alerts(self, store: Store) -> None:
+    def _open_alerts(self, store: Store) -> None:
         """The alert book as stored, and the rollups its windows sum, read into memory."""
         from aiops_tui.alerts.book import Book
         from aiops_tui.alerts.notify import Dispatcher
@@ -131,7 +131,6 @@ class Runtime:
         self.book = Book(self.rules, self.config, store.alerts(), now)
         if self.config.alerts.notifiers:
             self._dispatcher = Dispatcher(self.config.alerts.notifiers)
-        _settle_heap()
 
     def _hours_needed(self) -> float:
         """How far back the rules' windows and baselines reach."""

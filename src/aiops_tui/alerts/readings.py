@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from aiops_tui.alerts.rules import COUNTED
 from aiops_tui.config.models import Scenario
@@ -21,25 +23,21 @@ from aiops_tui.store.db import Store
 from aiops_tui.store.minutes import HOUR, MINUTE, MinuteRow, combine
 from aiops_tui.store.trailing import Totals, Trailing
 
+T = TypeVar("T")
 REFERENCE_S = 7 * 86400.0  # the answer mix a window's is set against: the week before
 WINDOW_COVERAGE = 0.9  # a window must have rollups for this share of its length
 LONG_WINDOW_S = 1800.0  # windows this long are summed from closed minutes only
+KEPT = 16384  # answers kept for closed minutes and hours (a few per scenario and rule)
 BASELINE_MIN_S = 86400.0  # a baseline needs this much history, or half its window if shorter
 
 
-def _last_hour(scenario: str, at: float) -> float:
-    """The whole hour a baseline read from hourly rows ends at. Each scenario moves on to the
-    next hour at its own minute past, so fifty scenarios' week-long merges never all fall in
-    one cycle (the newest hour may lag by up to one more: nothing to a 7-day baseline)."""
-    offset = zlib.crc32(scenario.encode()) % 60 * MINUTE
-    return (at - offset) // HOUR * HOUR
-
-
-def _last_minute(scenario: str, at: float) -> float:
-    """The closed minute a long window ends at; each scenario moves on at its own second, so
-    fifty scenarios' sums are not all redone in one cycle."""
-    offset = zlib.crc32(scenario.encode()) % 60
-    return (at - offset) // MINUTE * MINUTE
+def _staggered(scenario: str, at: float, step: float) -> float:
+    """The whole ``step`` (minute or hour) a window read from closed rollups ends at. Each
+    scenario moves on at its own point in the step (its own second past the minute, minute
+    past the hour), so fifty scenarios' sums and week-long merges are never all redone in one
+    cycle; the newest step may lag by one more, nothing to a 30m+ window or a 7-day baseline."""
+    offset = zlib.crc32(scenario.encode()) % 60 * step / 60
+    return (at - offset) // step * step
 
 
 def _short(have: float, want: float, what: str) -> str:
@@ -53,17 +51,25 @@ class RollupReadings:
         self.store = store
         self.trailing = trailing
         self.now = 0.0
-        self._quantiles: dict[tuple[str, str, float, float], tuple[float | None, str]] = {}
-        self._references: dict[tuple[str, str, float, float], dict[str, float]] = {}
+        # Answers that change only when a minute or an hour closes, kept until then.
+        self._kept: dict[tuple[object, ...], Any] = {}
         self._pending: dict[str, MinuteRow | None] = {}
         self._totals: dict[tuple[str, float, float, bool], Totals] = {}
-        self._long: dict[tuple[str, str, float, float], tuple[float | None, str]] = {}
 
     def at(self, now: float) -> RollupReadings:
         self.now = now
         self._pending.clear()
         self._totals.clear()
         return self
+
+    def _keep(self, key: tuple[object, ...], make: Callable[[], T]) -> T:
+        """``make()``, worked out once per ``key`` (which names the closed minute or hour it
+        stands for); the store of them is emptied when it grows past ``KEPT``."""
+        if key not in self._kept:
+            if len(self._kept) > KEPT:
+                self._kept.clear()
+            self._kept[key] = make()
+        return self._kept[key]  # type: ignore[no-any-return]
 
     def _total(self, scenario: str, since: float, until: float, pending: bool = False
                ) -> Totals:
@@ -93,14 +99,9 @@ class RollupReadings:
         if seconds >= LONG_WINDOW_S:
             # Whole minutes up to the newest closed one: the value changes once a minute, so
             # it is worked out once a minute (the minute being filled is 3% of 30m at most).
-            until = _last_minute(scenario.id, self.now)
-            key = (scenario.id, signal, seconds, until)
-            if key not in self._long:
-                if len(self._long) > 16384:
-                    self._long.clear()
-                totals = self._total(scenario.id, until - seconds, until)
-                self._long[key] = self._judged(signal, totals, seconds, scenario)
-            return self._long[key]
+            until = _staggered(scenario.id, self.now, MINUTE)
+            return self._keep(("over", scenario.id, signal, seconds, until), lambda: self._judged(
+                signal, self._total(scenario.id, until - seconds, until), seconds, scenario))
         totals = self._total(scenario.id, since, self.now, pending=True)
         return self._judged(signal, totals, seconds, scenario)
 
@@ -128,15 +129,14 @@ class RollupReadings:
         until the next hour)."""
         window = self.trailing.categories(scenario.id, since, self.now,
                                           self.pending(scenario.id))
-        end_h = _last_hour(scenario.id, since)
-        key = (scenario.id, "categories", REFERENCE_S, end_h)
-        if key not in self._references:
-            if len(self._references) > 4096:
-                self._references.clear()
-            rows = self.store.history(scenario.id, end_h - REFERENCE_S, end_h, HOUR, "hours")
-            merged = combine(rows)
-            self._references[key] = merged.categories if merged else {}
-        reference = self._references[key]
+        end_h = _staggered(scenario.id, since, HOUR)
+
+        def week() -> dict[str, float]:
+            merged = combine(self.store.history(scenario.id, end_h - REFERENCE_S, end_h, HOUR,
+                                                "hours"))
+            return merged.categories if merged else {}
+
+        reference = self._keep(("categories", scenario.id, end_h), week)
         value, why = kl_divergence(window, reference)
         if value is None:
             return None, why
@@ -149,28 +149,28 @@ class RollupReadings:
         end = self.now - before
         need = min(seconds / 2, BASELINE_MIN_S)
         if signal in COUNTED:
-            end = _last_minute(scenario.id, end)  # the same answer all minute long
-            key = (scenario.id, signal, -seconds, end)
-            if key not in self._long:
+            end = _staggered(scenario.id, end, MINUTE)  # the same answer all minute long
+
+            def summed() -> tuple[float | None, str]:
                 totals = self._total(scenario.id, end - seconds, end)
-                self._long[key] = (None, _short(totals.seconds, seconds, "baseline")) \
-                    if totals.seconds < need else \
-                    counted(signal, totals.counters, totals.seconds, scenario.pricing)
-            return self._long[key]
+                if totals.seconds < need:
+                    return None, _short(totals.seconds, seconds, "baseline")
+                return counted(signal, totals.counters, totals.seconds, scenario.pricing)
+
+            return self._keep(("baseline", scenario.id, signal, seconds, end), summed)
         # A quantile: merge the whole hours of the window (kept until the next hour).
-        end_h = _last_hour(scenario.id, end)
-        key = (scenario.id, signal, seconds, end_h)
-        if key not in self._quantiles:
-            if len(self._quantiles) > 4096:
-                self._quantiles.clear()
+        end_h = _staggered(scenario.id, end, HOUR)
+
+        def merged() -> tuple[float | None, str]:
             since = end_h - seconds
             # Hour by hour: the store keeps finished hours, so the next hour reads one row.
             row = combine(self.store.history(scenario.id, since, end_h, HOUR, "hours"))
             have = row.minutes * MINUTE if row else 0.0
             if have < need:
-                self._quantiles[key] = (None, _short(have, seconds, "baseline"))
-            else:
-                value = from_rollup(row, Window(since, end_h)).quantiles.get(signal, math.nan)
-                self._quantiles[key] = ((None, f"no latency histogram in the {span(seconds)} "
-                                               "baseline") if math.isnan(value) else (value, ""))
-        return self._quantiles[key]
+                return None, _short(have, seconds, "baseline")
+            value = from_rollup(row, Window(since, end_h)).quantiles.get(signal, math.nan)
+            if math.isnan(value):
+                return None, f"no latency histogram in the {span(seconds)} baseline"
+            return value, ""
+
+        return self._keep(("quantile", scenario.id, signal, seconds, end_h), merged)
