@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from aiops_tui.alerts.book import AlertError, Book, Notice
-from aiops_tui.alerts.evaluate import evaluate, judge
+from aiops_tui.alerts.evaluate import evaluate, judge, plan_for, reading
 from aiops_tui.alerts.rules import AlertRules, Rule, load_alerting
 from aiops_tui.config import load_config
 from aiops_tui.config.models import Config, Scenario
@@ -71,7 +71,7 @@ def test_each_condition_kind(demo) -> None:
     assert readings.asked == [("support-chat", "p95_s", 604800.0, 300.0),
                               ("support-chat", "cost_per_hour", 604800.0, 86400.0)]
     burn = judge(cases[-1][0], sc, status, readings)
-    assert burn.value == pytest.approx(1.5) and "1.5x over 1h and 5m" in burn.reading
+    assert burn.value == pytest.approx(1.5) and "1.5x over 1h and 5m" in reading(cases[-1][0], burn)
 
 
 def test_what_cannot_be_read_is_said_not_passed_as_quiet(demo) -> None:
@@ -94,7 +94,7 @@ def test_what_cannot_be_read_is_said_not_passed_as_quiet(demo) -> None:
 def test_rules_that_cannot_apply_are_not_evaluated(demo) -> None:
     config, rules = demo
     statuses = {s.id: status_of(s.id) for s in config.scenarios}
-    out = evaluate(rules.rules, config.scenarios, statuses, Recorded(), {}, now=0.0)
+    out = evaluate(plan_for(rules.rules, config.scenarios), statuses, Recorded(), {}, now=0.0)
     claims = {r for s, r in out if s == "claims-triage"}  # Triton: no tokens; no index
     assert "index-stale" not in claims and "daily-cost-over-baseline" not in claims
     assert "index-stale" in {r for s, r in out if s == "doc-search"}
@@ -107,7 +107,7 @@ def run(book: Book, config: Config, statuses: list[dict], rules: list[Rule], sta
     for i, values in enumerate(statuses):
         now = start + i * step
         current = {s.id: status_of(s.id, **values.get(s.id, {})) for s in config.scenarios}
-        evaluated = evaluate(rules, config.scenarios, current, Recorded(), book.alerts, now)
+        evaluated = evaluate(book.plan, current, Recorded(), book.alerts, now)
         book.update(evaluated, now)
         seen.append(tuple(str(book.alerts[("support-chat", r.id)].state) for r in rules))
     return seen
@@ -204,3 +204,19 @@ def test_an_alert_whose_rule_stops_applying_resolves(demo) -> None:
     events = book.update({}, 60.0)  # e.g. the scenario lost what the rules read
     assert [(e.rule, e.event) for e in events] == [("f", "resolved")]
     assert book.alerts[("support-chat", "w")].state.value == "inactive"
+
+
+def test_a_paged_alert_whose_rule_is_removed_is_resolved_at_the_notifier(demo) -> None:
+    config, _ = demo
+    gone, kept = rule(id="gone", signal="error_rate", above=0.05), rule(id="kept", signal="p95_s",
+                                                                      above="slo")
+    book = Book(AlertRules(rules=[gone, kept]), config)
+    run(book, config, [{"support-chat": {"error_rate": 0.2}}], [gone])
+    [trigger] = book.notifications(0.0)
+    book.delivered(("support-chat", "gone"), trigger.notice)  # PagerDuty has it open
+    # The next start's config has no "gone" rule: the open incident must not be left open.
+    again = Book(AlertRules(rules=[kept]), config, book.dirty())
+    [resolve] = again.notifications(60.0)
+    assert (resolve.notice, resolve.view.scenario, resolve.view.rule) == (
+        Notice.RESOLVE, "support-chat", "gone")
+    assert again.notifications(120.0) == []  # once

@@ -66,6 +66,7 @@ class Runtime:
         self._outbox: collections.deque[Notification] = collections.deque()
         self._dispatcher: Dispatcher | None = None
         self._events: list[AlertEvent] = []  # alert events not stored yet
+        self._alerts_settled = False  # the heap settled again after the first judgement
         self.store_path = store_path
         self.clock = clock
         self.mode: Mode | None = None
@@ -108,7 +109,7 @@ class Runtime:
             self.mode, self.holder = Mode.WRITER, f"PID {os.getpid()}"
             self.last = None  # the old writer's picture: detail() waits for our own
         self._collector = Collector(self.config, self.clock)
-        _settle_heap()
+        settle_heap()
         return self.mode
 
     def _open_alerts(self, store: Store) -> None:
@@ -125,8 +126,10 @@ class Runtime:
         since = (now - ALERT_MINUTES_S) // MINUTE * MINUTE
         trailing.add(store.counter_rows(since, now))
         hours_from = (now - self._hours_needed()) // HOUR * HOUR
-        trailing.add(store.counter_rows(hours_from, store.rolled_until() or hours_from,
-                                        "hours"), "hours")
+        # Whole hour rows, not just their counters: read here in one query, they are also
+        # what the week-long baselines merge, so the first judgement queries nothing more.
+        trailing.add(store.history(None, hours_from, store.rolled_until() or hours_from, HOUR,
+                                   "hours"), "hours")
         self.readings = RollupReadings(store, trailing)
         self.book = Book(self.rules, self.config, store.alerts(), now)
         if self.config.alerts.notifiers:
@@ -153,7 +156,7 @@ class Runtime:
             if self.store:
                 self.store.close()
                 self.store = None
-        gc.unfreeze()  # what ``_settle_heap`` set aside is garbage now; let it be collected
+        gc.unfreeze()  # what ``settle_heap`` set aside is garbage now; let it be collected
 
     # -- one cycle ---------------------------------------------------------------------------
     async def cycle(self) -> FleetSnapshot | None:
@@ -240,9 +243,8 @@ class Runtime:
             since = rolled if rolled is not None else now - self._hours_needed()
             trailing.add(self.store.counter_rows(since, self.store.rolled_until() or since,
                                                  "hours"), "hours")
-        evaluated = evaluate(self.book.rules.values(), self.config.scenarios,
-                             {s.id: s for s in snapshot.scenarios}, self.readings.at(now),
-                             self.book.alerts, now)
+        evaluated = evaluate(self.book.plan, {s.id: s for s in snapshot.scenarios},
+                             self.readings.at(now), self.book.alerts, now)
         # Events wait here until stored: a failed write keeps them (and the book its dirty
         # rows) for the next cycle's.
         self._events += self.book.update(evaluated, now)
@@ -255,6 +257,9 @@ class Runtime:
         self.store.save_alerts(rows, self._events)
         self.book.saved(rows)
         self._events = []
+        if not self._alerts_settled:  # the first judgement loaded a week of hours per scenario
+            self._alerts_settled = True
+            settle_heap()
         return self.book.views(now)
 
     def runbook(self, runbook_id: str) -> str | None:
@@ -463,7 +468,7 @@ class Runtime:
         return out
 
 
-def _settle_heap() -> None:
+def settle_heap() -> None:
     """Leave what opening loaded (the in-memory window, the alert totals: long-lived, hundreds
     of thousands of objects) out of the garbage collector's full passes, which would otherwise
     scan it every few cycles and pause one for 100+ ms."""

@@ -17,7 +17,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from aiops_tui.alerts.evaluate import Evaluated, Key, Verdict
+from aiops_tui.alerts.evaluate import Evaluated, Key, Plan, Verdict, plan_for, reading
 from aiops_tui.alerts.lifecycle import Alert, State
 from aiops_tui.alerts.rules import AlertRules, Rule
 from aiops_tui.config.models import Config
@@ -28,6 +28,7 @@ TIERS = ("page", "ticket", "review")
 RESOLVED_SHOWN_S = 900.0  # a resolved alert stays on the pane this long, then leaves it
 STALE_PENDING_S = 300.0  # a stored pending alert older than this restarts its ``for``
 _OPEN = (State.PENDING, State.FIRING)
+_QUIET = Alert()
 
 
 class AlertError(ValueError):
@@ -44,6 +45,9 @@ class Handling:
 
     def silenced(self, now: float) -> bool:
         return self.silenced_until is not None and self.silenced_until > now
+
+
+_UNHANDLED = Handling()
 
 
 class Notice(enum.StrEnum):
@@ -66,6 +70,7 @@ class Book:
         self.rules: dict[str, Rule] = {r.id: r for r in rules.rules}
         self.config = config
         self._scenarios = {s.id for s in config.scenarios}
+        self.plan: Plan = plan_for(self.rules.values(), config.scenarios)
         self.alerts: dict[Key, Alert] = {}
         self.handling: dict[Key, Handling] = {}
         self.verdicts: dict[Key, Verdict] = {}  # the newest, for its words and threshold
@@ -106,11 +111,10 @@ class Book:
             else:  # pending, never fired: just not pending any more
                 self.alerts[key] = replace(self.alerts[key], state=State.INACTIVE,
                                            active_since=None, unevaluable="")
-            if self.handling.get(key, Handling()).acked_by:
+            if self.handling.get(key, _UNHANDLED).acked_by:
                 self.handling[key] = replace(self.handling[key], acked_by=None, acked_at=None)
             self._dirty.add(key)
         for key, item in evaluated.items():
-            before = self.alerts.get(key, Alert())
             after = item.alert
             if after.state is State.INACTIVE and not after.unevaluable:
                 # Quiet: nothing shows its words. Not kept, so the few hundred verdicts of a
@@ -118,14 +122,16 @@ class Book:
                 self.verdicts.pop(key, None)
             else:
                 self.verdicts[key] = item.verdict
-            if after == before:
+            before = self.alerts.get(key, _QUIET)
+            if after is before or after == before:
                 continue
             self.alerts[key] = after
             self._dirty.add(key)
             if after.state != before.state and after.state in (State.FIRING, State.RESOLVED):
                 events.append(AlertEvent(now, *key, "fired" if after.state is State.FIRING
-                                         else "resolved", None, item.verdict.reading))
-            if after.state not in _OPEN and self.handling.get(key, Handling()).acked_by:
+                                         else "resolved", None,
+                                         reading(self.rules[key[1]], item.verdict)))
+            if after.state not in _OPEN and self.handling.get(key, _UNHANDLED).acked_by:
                 self.handling[key] = replace(self.handling[key], acked_by=None, acked_at=None)
         return events
 
@@ -138,7 +144,13 @@ class Book:
             if alert.state is not State.FIRING and key not in self._notified:
                 continue  # the common case, kept cheap: no view is made for it
             view = self._view(key, now, paging)
-            if view is None:
+            if view is None:  # its rule or scenario left the config: close what was opened
+                if key in self._notified:
+                    self._notified.discard(key)
+                    out.append(Notification(Notice.RESOLVE, AlertView(
+                        scenario=key[0], rule=key[1], tier="", state=str(State.RESOLVED),
+                        summary="no longer in the configuration", value=alert.value,
+                        threshold=None, reading="", since=now)))
                 continue
             if self._wanted(view, now) and key not in self._notified:
                 self._notified.add(key)
@@ -153,7 +165,7 @@ class Book:
     def _wanted(self, view: AlertView, now: float) -> bool:
         """Whether a notifier should have this alert open: firing, neither held back by a page
         nor silenced, and not a weekly-review item."""
-        silenced = self.handling.get((view.scenario, view.rule), Handling()).silenced(now)
+        silenced = self.handling.get((view.scenario, view.rule), _UNHANDLED).silenced(now)
         return (view.state == State.FIRING and view.inhibited_by is None
                 and view.tier != "review" and not silenced)
 
@@ -179,7 +191,7 @@ class Book:
         self.handling[key] = handling
 
     def _row(self, key: Key) -> AlertRow:
-        a, h = self.alerts.get(key, Alert()), self.handling.get(key, Handling())
+        a, h = self.alerts.get(key, _QUIET), self.handling.get(key, _UNHANDLED)
         return AlertRow(key[0], key[1], str(a.state), a.active_since, a.fired_at, a.last_true,
                         a.resolved_at, a.value, a.unevaluable, h.acked_by, h.acked_at,
                         h.silenced_until, h.silenced_by, h.silence_reason,
@@ -187,7 +199,7 @@ class Book:
 
     def _reading(self, key: Key) -> str:
         verdict = self.verdicts.get(key)
-        return verdict.reading if verdict else ""
+        return reading(self.rules[key[1]], verdict) if verdict else ""
 
     # -- the operator ------------------------------------------------------------------------
     def _known(self, key: Key) -> None:
@@ -197,11 +209,11 @@ class Book:
     def ack(self, key: Key, who: str, now: float) -> tuple[AlertEvent, Notification | None]:
         """Acknowledge an open alert: the responder has it. Notifiers are told."""
         self._known(key)
-        alert = self.alerts.get(key, Alert())
+        alert = self.alerts.get(key, _QUIET)
         if alert.state not in _OPEN:
             raise AlertError(f"{key[1]} on {key[0]} is {alert.state}: only a pending or "
                              "firing alert can be acknowledged")
-        self.handling[key] = replace(self.handling.get(key, Handling()), acked_by=who,
+        self.handling[key] = replace(self.handling.get(key, _UNHANDLED), acked_by=who,
                                      acked_at=now)
         self._dirty.add(key)
         notice = None
@@ -217,7 +229,7 @@ class Book:
             raise AlertError("a silence must end in the future")
         if not reason.strip():
             raise AlertError("say why: a silence without a reason helps nobody at handover")
-        self.handling[key] = replace(self.handling.get(key, Handling()), silenced_until=until,
+        self.handling[key] = replace(self.handling.get(key, _UNHANDLED), silenced_until=until,
                                      silenced_by=who, silence_reason=reason.strip())
         self._dirty.add(key)
         return AlertEvent(now, *key, "silenced", who,
@@ -225,7 +237,7 @@ class Book:
 
     def unsilence(self, key: Key, who: str, now: float) -> AlertEvent:
         self._known(key)
-        if not self.handling.get(key, Handling()).silenced(now):
+        if not self.handling.get(key, _UNHANDLED).silenced(now):
             raise AlertError(f"{key[1]} on {key[0]} is not silenced")
         self.handling[key] = replace(self.handling[key], silenced_until=None, silenced_by=None,
                                      silence_reason=None)
@@ -236,7 +248,7 @@ class Book:
     def view(self, key: Key, now: float, inhibited_by: str | None = None) -> AlertView:
         """The alert as screens show it; reused while nothing in it changed (most of a
         fleet's lines are rules that cannot be judged yet, the same cycle after cycle)."""
-        alert, handling = self.alerts.get(key, Alert()), self.handling.get(key, Handling())
+        alert, handling = self.alerts.get(key, _QUIET), self.handling.get(key, _UNHANDLED)
         verdict = self.verdicts.get(key)
         mark = (alert, handling, inhibited_by, handling.silenced(now),
                 (verdict.why, verdict.threshold) if verdict else None)
@@ -250,7 +262,7 @@ class Book:
     def _make_view(self, key: Key, now: float, inhibited_by: str | None) -> AlertView:
         scenario = self.config.scenario(key[0])
         rule = self.rules[key[1]]
-        alert, handling = self.alerts.get(key, Alert()), self.handling.get(key, Handling())
+        alert, handling = self.alerts.get(key, _QUIET), self.handling.get(key, _UNHANDLED)
         owners = scenario.owners
         silenced = handling.silenced(now)
         return AlertView(

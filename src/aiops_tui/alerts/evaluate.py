@@ -9,7 +9,7 @@ apply to a scenario (an index rule where there is no index) is not evaluated at 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -53,17 +53,17 @@ class Readings(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
+    """One rule's judgement of one scenario. Plain numbers: the words (``reading``) are made
+    only for the alerts someone sees, not for the hundreds judged quiet each cycle."""
+
     holds: bool | None  # None: cannot be told, ``why`` says why
     value: float | None
     threshold: float | None
-    say: Callable[[], str]  # the reading in words, made only for the alerts someone sees
     why: str = ""
-
-    @property
-    def reading(self) -> str:
-        return self.say()
+    base: float | None = None  # the baseline the threshold was made from
+    detail: str = ""  # what a read value was made of (new error messages, shares that moved)
 
 
 def shown(signal: str, value: float | None) -> str:
@@ -121,101 +121,113 @@ def current(status: ScenarioStatus, signal: str) -> tuple[float | None, str]:
     return float(value), ""
 
 
+def _value(rule: Rule, scenario: Scenario, status: ScenarioStatus, readings: Readings,
+           seconds: float | None) -> tuple[float | None, str]:
+    """The rule's signal over ``seconds`` (None: the console's window)."""
+    if rule.signal in READ or rule.signal in RATED:
+        return readings.over(scenario, rule.signal, seconds or status.window_s)
+    if seconds is None or seconds == status.window_s:
+        return current(status, rule.signal)
+    return readings.over(scenario, rule.signal, seconds)
+
+
 def judge(rule: Rule, scenario: Scenario, status: ScenarioStatus, readings: Readings
           ) -> Verdict:
-    def value_over(seconds: float | None) -> tuple[float | None, str]:
-        if rule.signal in READ or rule.signal in RATED:
-            return readings.over(scenario, rule.signal, seconds or status.window_s)
-        if seconds is None or seconds == status.window_s:
-            return current(status, rule.signal)
-        return readings.over(scenario, rule.signal, seconds)
-
-    signal = rule.signal
     if rule.burn_rate is not None:
-        assert rule.long is not None and rule.short is not None
-        (long_ratio, long_why), (short_ratio, short_why) = value_over(rule.long), \
-            value_over(rule.short)
-        factor = rule.burn_rate
-        holds, rate = burning(factor, long_ratio, short_ratio, scenario.slo.error_rate)
+        long_ratio, long_why = _value(rule, scenario, status, readings, rule.long)
+        short_ratio, short_why = _value(rule, scenario, status, readings, rule.short)
+        holds, rate = burning(rule.burn_rate, long_ratio, short_ratio, scenario.slo.error_rate)
         if holds is None:
-            why = long_why or short_why or "no error budget"
-            return Verdict(None, None, factor, lambda: f"burn rate: {why}", why)
-        long_s, short_s = rule.long, rule.short
-        return Verdict(holds, rate, factor, lambda: (
-            f"error budget burning {rate:.1f}x over {span(long_s)} and {span(short_s)} "
-            f"(fires over {factor:g}x)"))
-    value, why = value_over(rule.window)
-
-    def name() -> str:
-        of = f" (last {span(rule.window)})" if rule.window else ""
-        return f"{signal.removesuffix('_s').replace('_', ' ')}{of}"
-
+            return Verdict(None, None, rule.burn_rate,
+                           long_why or short_why or "no error budget")
+        return Verdict(holds, rate, rule.burn_rate)
+    value, why = _value(rule, scenario, status, readings, rule.window)
     if value is None:
-        return Verdict(None, None, None, lambda: f"{name()}: {why}", why)
-    detail = why  # what a read value was made of, if it says
+        return Verdict(None, None, None, why)
     base = None
     if rule.baseline is not None:
         factor = rule.above_baseline or rule.below_baseline
         assert factor is not None
-        base, base_why = readings.baseline(scenario, signal, rule.baseline,
+        base, base_why = readings.baseline(scenario, rule.signal, rule.baseline,
                                            rule.window or status.window_s)
         if base is None or base <= 0:
-            missing = f"no baseline: {base_why or 'a baseline of zero'}"
             return Verdict(None, value, None,
-                           lambda: f"{name()} {shown(signal, value)}: {missing}", missing)
+                           f"no baseline: {base_why or 'a baseline of zero'}")
         threshold = factor * base
-        above = rule.above_baseline is not None
     else:
         limit = rule.above if rule.above is not None else rule.below
-        above = rule.above is not None
         if limit == "slo":
-            slo = getattr(scenario.slo, SLO_OF[signal])
+            slo = getattr(scenario.slo, SLO_OF[rule.signal])
             if slo is None:
-                return Verdict(None, value, None, lambda: f"{name()}: no SLO",
-                               "the scenario has no SLO")
+                return Verdict(None, value, None, "the scenario has no SLO")
             threshold = float(slo)
         else:
             assert isinstance(limit, float | int)
             threshold = float(limit)
+    above = rule.above is not None or rule.above_baseline is not None
     holds = value > threshold if above else value < threshold
-
-    def say() -> str:
-        side = "over" if above else "under"
-        if not holds:
-            words = f"{name()} {shown(signal, value)}, fires {side} {shown(signal, threshold)}"
-        elif base is not None:
-            words = (f"{name()} {shown(signal, value)} {side} {factor:g}x its "
-                     f"{span(rule.baseline or 0)} baseline {shown(signal, base)} "
-                     f"({shown(signal, threshold)})")
-        else:
-            words = f"{name()} {shown(signal, value)} {side} {shown(signal, threshold)}"
-        return f"{words}: {detail}" if detail else words
-
-    return Verdict(holds, value, threshold, say)
+    return Verdict(holds, value, threshold, "", base, why)
 
 
-@dataclass(frozen=True)
+def reading(rule: Rule, verdict: Verdict) -> str:
+    """The verdict in words: the value against what it is held to, or why it cannot be told."""
+    signal = rule.signal
+    if rule.burn_rate is not None:
+        if verdict.holds is None:
+            return f"burn rate: {verdict.why}"
+        return (f"error budget burning {verdict.value:.1f}x over {span(rule.long or 0)} and "
+                f"{span(rule.short or 0)} (fires over {rule.burn_rate:g}x)")
+    of = f" (last {span(rule.window)})" if rule.window else ""
+    name = f"{signal.removesuffix('_s').replace('_', ' ')}{of}"
+    value, threshold = verdict.value, verdict.threshold
+    if verdict.holds is None:
+        at = f" {shown(signal, value)}" if value is not None else ""
+        return f"{name}{at}: {verdict.why}"
+    above = rule.above is not None or rule.above_baseline is not None
+    side = "over" if above else "under"
+    if not verdict.holds:
+        words = f"{name} {shown(signal, value)}, fires {side} {shown(signal, threshold)}"
+    elif verdict.base is not None:
+        factor = rule.above_baseline or rule.below_baseline or 0
+        words = (f"{name} {shown(signal, value)} {side} {factor:g}x its "
+                 f"{span(rule.baseline or 0)} baseline {shown(signal, verdict.base)} "
+                 f"({shown(signal, threshold)})")
+    else:
+        words = f"{name} {shown(signal, value)} {side} {shown(signal, threshold)}"
+    return f"{words}: {verdict.detail}" if verdict.detail else words
+
+
+@dataclass(frozen=True, slots=True)
 class Evaluated:
     alert: Alert
     verdict: Verdict
 
 
-def evaluate(rules: Iterable[Rule], scenarios: Iterable[Scenario],
-             statuses: Mapping[str, ScenarioStatus], readings: Readings,
+# Which rules each scenario is judged by: worked out once per configuration, not per cycle.
+Plan = tuple[tuple[Scenario, tuple[tuple[Rule, Key], ...]], ...]
+
+
+def plan_for(rules: Iterable[Rule], scenarios: Iterable[Scenario]) -> Plan:
+    """Every scenario with the rules that apply to it, each with its alert's key."""
+    rules = tuple(rules)
+    return tuple((s, tuple((r, (s.id, r.id)) for r in rules if applies(r, s)))
+                 for s in scenarios)
+
+
+_QUIET = Alert()
+
+
+def evaluate(plan: Plan, statuses: Mapping[str, ScenarioStatus], readings: Readings,
              alerts: Mapping[Key, Alert], now: float) -> dict[Key, Evaluated]:
     """Every applicable (scenario, rule) after this cycle's evaluation at ``now``."""
     out: dict[Key, Evaluated] = {}
-    rules = tuple(rules)
-    for scenario in scenarios:
+    for scenario, pairs in plan:
         status = statuses.get(scenario.id)
         if status is None:
             continue
-        for rule in rules:
-            if not applies(rule, scenario):
-                continue
+        for rule, key in pairs:
             verdict = judge(rule, scenario, status, readings)
-            key = (scenario.id, rule.id)
-            alert = step(alerts.get(key, Alert()), verdict.holds, verdict.value, now,
+            alert = step(alerts.get(key, _QUIET), verdict.holds, verdict.value, now,
                          rule.for_s, rule.keep_firing_for_s, verdict.why)
             out[key] = Evaluated(alert, verdict)
     return out

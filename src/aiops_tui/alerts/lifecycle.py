@@ -10,7 +10,7 @@ showing a quiet rule.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 
 class State(enum.StrEnum):
@@ -36,32 +36,31 @@ def step(alert: Alert, holds: bool | None, value: float | None, now: float, for_
     """The alert after one evaluation at ``now``; ``holds`` None means it could not be told
     (``why`` says why). That leaves a firing alert firing (a page must not resolve because
     its data went missing) but restarts a pending one's clock: ``for`` counts time the
-    condition was seen to hold, not gaps in between."""
+    condition was seen to hold, not gaps in between. An evaluation that changes nothing
+    returns ``alert`` itself (most rules, most cycles), so callers can tell by identity."""
+    a = alert
     if holds is None:
         why = why or "cannot evaluate"
-        if alert.unevaluable == why and alert.value == value and \
-                alert.state is not State.PENDING:
-            return alert  # most rules, most cycles: nothing to copy
-        if alert.state is State.PENDING:
-            return replace(alert, state=State.INACTIVE, active_since=None, unevaluable=why,
-                           value=value)
-        return replace(alert, unevaluable=why, value=value)
-    if not holds and alert.state is State.INACTIVE and not alert.unevaluable \
-            and alert.value == value:
-        return alert
-    alert = replace(alert, value=value, unevaluable="")
+        if a.state is State.PENDING:
+            return Alert(State.INACTIVE, None, a.fired_at, a.last_true, a.resolved_at, value,
+                         why)
+        if a.unevaluable == why and a.value == value:
+            return a
+        return Alert(a.state, a.active_since, a.fired_at, a.last_true, a.resolved_at, value,
+                     why)
     if holds:
-        if alert.state in (State.INACTIVE, State.RESOLVED):
-            alert = replace(alert, state=State.PENDING, active_since=now, resolved_at=None,
-                            fired_at=None)
-        alert = replace(alert, last_true=now)
-        since = now if alert.active_since is None else alert.active_since
-        if alert.state is State.PENDING and now - since >= for_s:
-            alert = replace(alert, state=State.FIRING, fired_at=now)
-        return alert
-    if alert.state is State.PENDING:
-        return replace(alert, state=State.INACTIVE, active_since=None)
-    last_true = now if alert.last_true is None else alert.last_true
-    if alert.state is State.FIRING and now - last_true >= keep_firing_for_s:
-        return replace(alert, state=State.RESOLVED, resolved_at=now)
-    return alert
+        if a.state is State.INACTIVE or a.state is State.RESOLVED:
+            state, since, fired_at, resolved_at = State.PENDING, now, None, None
+        else:
+            state, since, fired_at, resolved_at = a.state, a.active_since, a.fired_at, None
+        if state is State.PENDING and now - (now if since is None else since) >= for_s:
+            state, fired_at = State.FIRING, now
+        return Alert(state, since, fired_at, now, resolved_at, value, "")
+    if a.state is State.PENDING:
+        return Alert(State.INACTIVE, None, a.fired_at, a.last_true, a.resolved_at, value, "")
+    if a.state is State.FIRING and \
+            now - (now if a.last_true is None else a.last_true) >= keep_firing_for_s:
+        return Alert(State.RESOLVED, a.active_since, a.fired_at, a.last_true, now, value, "")
+    if not a.unevaluable and a.value == value:
+        return a
+    return Alert(a.state, a.active_since, a.fired_at, a.last_true, a.resolved_at, value, "")

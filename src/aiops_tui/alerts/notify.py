@@ -171,10 +171,11 @@ class Dispatcher:
                             for n in notifiers]
 
     def send(self, notification: Notification) -> None:
-        """Queue for every notifier that takes the alert's tier; returns at once. Must be
-        called on the event loop."""
+        """Queue for every notifier that takes the alert's tier (all of them for the resolve
+        of an alert whose rule is gone, tier unknown); returns at once. Must be called on the
+        event loop."""
         for delivery in self._deliveries:
-            if notification.view.tier in delivery.notifier.tiers:
+            if notification.view.tier in delivery.notifier.tiers or not notification.view.tier:
                 delivery.put(notification)
 
     def delivered(self) -> list[AlertEvent]:

@@ -8,6 +8,7 @@ rather than a rate over an hour passed off as three days.
 
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from collections.abc import Callable
@@ -36,8 +37,14 @@ def _staggered(scenario: str, at: float, step: float) -> float:
     scenario moves on at its own point in the step (its own second past the minute, minute
     past the hour), so fifty scenarios' sums and week-long merges are never all redone in one
     cycle; the newest step may lag by one more, nothing to a 30m+ window or a 7-day baseline."""
-    offset = zlib.crc32(scenario.encode()) % 60 * step / 60
+    offset = _offset(scenario) * step / 60
     return (at - offset) // step * step
+
+
+@functools.cache
+def _offset(scenario: str) -> int:
+    """The scenario's own sixtieth of a step, stable across restarts."""
+    return zlib.crc32(scenario.encode()) % 60
 
 
 def _short(have: float, want: float, what: str) -> str:
@@ -71,6 +78,13 @@ class RollupReadings:
             self._kept[key] = make()
         return self._kept[key]  # type: ignore[no-any-return]
 
+    def _rolled(self, end_h: float) -> float:
+        """``end_h``, or the end of the newest hour rolled up if that is earlier: a window
+        over hours waits for its newest one to be rolled rather than being kept all hour
+        without it (and rolled hours are in memory, so moving on reads nothing)."""
+        rolled = self.store.rolled_until()
+        return end_h if rolled is None else min(end_h, rolled)
+
     def _total(self, scenario: str, since: float, until: float, pending: bool = False
                ) -> Totals:
         """A window's totals, once a cycle: several rules sum the same window (the 6h of two
@@ -93,7 +107,11 @@ class RollupReadings:
         if signal == "novel_errors":
             return self._novel_errors(scenario, seconds)
         if signal == "output_kl":
-            return self._shift(scenario, since)
+            if seconds < LONG_WINDOW_S:
+                return self._shift(scenario, since, self.now)
+            until = _staggered(scenario.id, self.now, MINUTE)  # as below: once a minute
+            return self._keep(("shift", scenario.id, seconds, until),
+                              lambda: self._shift(scenario, until - seconds, until))
         if signal not in COUNTED:
             raise ValueError(f"{signal} has no rollup window")
         if seconds >= LONG_WINDOW_S:
@@ -124,12 +142,12 @@ class RollupReadings:
         return float(len(new)), (f"new: {shown}" + (" …" if len(new) > 3 else "")
                                  if new else "")
 
-    def _shift(self, scenario: Scenario, since: float) -> tuple[float | None, str]:
+    def _shift(self, scenario: Scenario, since: float, until: float
+               ) -> tuple[float | None, str]:
         """The window's answer categories against the week before it (whole hours, kept
-        until the next hour)."""
-        window = self.trailing.categories(scenario.id, since, self.now,
-                                          self.pending(scenario.id))
-        end_h = _staggered(scenario.id, since, HOUR)
+        until the next hour); a window ending now includes the minute being filled."""
+        window = self.trailing.categories(scenario.id, since, until, self.pending(scenario.id))
+        end_h = self._rolled(_staggered(scenario.id, since, HOUR))
 
         def week() -> dict[str, float]:
             merged = combine(self.store.history(scenario.id, end_h - REFERENCE_S, end_h, HOUR,
@@ -159,7 +177,7 @@ class RollupReadings:
 
             return self._keep(("baseline", scenario.id, signal, seconds, end), summed)
         # A quantile: merge the whole hours of the window (kept until the next hour).
-        end_h = _staggered(scenario.id, end, HOUR)
+        end_h = self._rolled(_staggered(scenario.id, end, HOUR))
 
         def merged() -> tuple[float | None, str]:
             since = end_h - seconds

@@ -340,6 +340,8 @@ class Store:
         rows = self.history(None, done, until, HOUR)
         self.write_minutes(rows, "hours")
         self._rolled_until = until
+        for row in rows:  # what reading them back would give: week-long merges need no query
+            self._steps_read[("hours", row.scenario, HOUR, row.start)] = row
         return len(rows)
 
     def rolled_until(self) -> float | None:
@@ -462,7 +464,8 @@ class Store:
                 if values is not None:
                     hist[metric] = Histogram(tuple(bounds), values, left or 0.0)
             rest = rest[6:]
-            gauges = dict(zip(GAUGES, rest[:len(GAUGES)], strict=True))
+            gauges = {g: v for g, v in zip(GAUGES, rest[:len(GAUGES)], strict=True)
+                      if v is not None}
             health, model, prompt, index, minutes, critical, first = rest[len(GAUGES):]
             row = MinuteRow(start=start, scenario=name, counters=counters, histograms=hist,
                             gauges=gauges, health=health, versions={
@@ -475,16 +478,22 @@ class Store:
             self._steps_read.clear()
         out = kept
         for (name, at), group in groups.items():
-            merged = combine(group)
-            assert merged is not None
+            if len(group) == 1:  # an hour read as an hour: already what combining would give
+                merged = group[0]
+                merged.first = merged.covers_from
+            else:
+                merged = combine(group)
+                assert merged is not None
             merged.start = at
             out.append(merged)
             if at + step <= min(closed, until):
                 self._steps_read[(table, name, step, at)] = merged
-        if scenario is not None:  # finished steps with nothing in them are known too
+        # Finished steps with nothing in them are known too (a window reaching back before
+        # a scenario's history); with every scenario read, those of the scenarios seen.
+        for name in [scenario] if scenario is not None else {name for name, _ in groups}:
             empty = since
             while empty + step <= min(closed, until):
-                self._steps_read.setdefault((table, scenario, step, empty), None)
+                self._steps_read.setdefault((table, name, step, empty), None)
                 empty += step
         return list(out)
 
