@@ -216,7 +216,18 @@ def test_a_paged_alert_whose_rule_is_removed_is_resolved_at_the_notifier(demo) -
     book.delivered(("support-chat", "gone"), trigger.notice)  # PagerDuty has it open
     # The next start's config has no "gone" rule: the open incident must not be left open.
     again = Book(AlertRules(rules=[kept]), config, book.dirty())
+    events = again.update(evaluate(again.plan, {"support-chat": status_of("support-chat")},
+                                   Recorded(), again.alerts, 60.0), 60.0)
+    assert [(e.rule, e.event, e.detail) for e in events] == [
+        ("gone", "resolved", "no longer in the configuration")]
     [resolve] = again.notifications(60.0)
     assert (resolve.notice, resolve.view.scenario, resolve.view.rule) == (
         Notice.RESOLVE, "support-chat", "gone")
     assert again.notifications(120.0) == []  # once
+    again.delivered(("support-chat", "gone"), Notice.RESOLVE)
+    # The rule back a day later, its data missing: the old incident does not page again.
+    back = Book(AlertRules(rules=[gone, kept]), config, again.dirty())
+    back.update(evaluate(back.plan, {"support-chat": status_of(
+        "support-chat", missing={"low_traffic": "too few requests"})}, Recorded(),
+        back.alerts, 86400.0), 86400.0)
+    assert back.notifications(86400.0) == []

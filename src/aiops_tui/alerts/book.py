@@ -98,16 +98,18 @@ class Book:
     # -- each cycle --------------------------------------------------------------------------
     def update(self, evaluated: Mapping[Key, Evaluated], now: float) -> list[AlertEvent]:
         """Take this cycle's evaluation; returns the events it made (fired, resolved). An
-        open alert no longer evaluated (its rule stopped applying: the scenario lost its
-        index, evals or app endpoint) resolves."""
+        open alert no longer evaluated resolves: its rule stopped applying (the scenario lost
+        its index, evals or app endpoint), or the rule or scenario left the config."""
         events = []
         for key in [k for k, a in self.alerts.items() if a.state in _OPEN
-                    and k not in evaluated and k[1] in self.rules and k[0] in self._scenarios]:
+                    and k not in evaluated]:
             if self.alerts[key].state is State.FIRING:
                 self.alerts[key] = replace(self.alerts[key], state=State.RESOLVED,
                                            resolved_at=now, unevaluable="")
+                gone = key[1] not in self.rules or key[0] not in self._scenarios
                 events.append(AlertEvent(now, *key, "resolved", None,
-                                         "the rule no longer applies"))
+                                         "no longer in the configuration" if gone
+                                         else "the rule no longer applies"))
             else:  # pending, never fired: just not pending any more
                 self.alerts[key] = replace(self.alerts[key], state=State.INACTIVE,
                                            active_since=None, unevaluable="")
@@ -145,12 +147,14 @@ class Book:
                 continue  # the common case, kept cheap: no view is made for it
             view = self._view(key, now, paging)
             if view is None:  # its rule or scenario left the config: close what was opened
-                if key in self._notified:
+                if key in self._notified and alert.state is not State.FIRING:
                     self._notified.discard(key)
-                    out.append(Notification(Notice.RESOLVE, AlertView(
-                        scenario=key[0], rule=key[1], tier="", state=str(State.RESOLVED),
-                        summary="no longer in the configuration", value=alert.value,
-                        threshold=None, reading="", since=now)))
+                    rule = self.rules.get(key[1])  # without it, the tier is not known: "" goes
+                    out.append(Notification(Notice.RESOLVE, AlertView(  # to every notifier
+                        scenario=key[0], rule=key[1], tier=rule.tier if rule else "",
+                        state=str(alert.state), summary="no longer in the configuration",
+                        value=alert.value, threshold=None, reading="",
+                        since=alert.resolved_at)))
                 continue
             if self._wanted(view, now) and key not in self._notified:
                 self._notified.add(key)

@@ -60,6 +60,7 @@ class RollupReadings:
         self.now = 0.0
         # Answers that change only when a minute or an hour closes, kept until then.
         self._kept: dict[tuple[object, ...], Any] = {}
+        self._asked: set[tuple[object, ...]] = set()  # keys asked for since ``at``
         self._pending: dict[str, MinuteRow | None] = {}
         self._totals: dict[tuple[str, float, float, bool], Totals] = {}
 
@@ -67,14 +68,16 @@ class RollupReadings:
         self.now = now
         self._pending.clear()
         self._totals.clear()
+        if len(self._kept) > KEPT:  # answers the last cycle did not ask for are past
+            self._kept = {k: self._kept[k] for k in self._asked if k in self._kept}
+        self._asked = set()
         return self
 
     def _keep(self, key: tuple[object, ...], make: Callable[[], T]) -> T:
         """``make()``, worked out once per ``key`` (which names the closed minute or hour it
-        stands for); the store of them is emptied when it grows past ``KEPT``."""
+        stands for); past ``KEPT`` of them, those not asked for in a cycle are dropped."""
+        self._asked.add(key)
         if key not in self._kept:
-            if len(self._kept) > KEPT:
-                self._kept.clear()
             self._kept[key] = make()
         return self._kept[key]  # type: ignore[no-any-return]
 

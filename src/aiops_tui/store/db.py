@@ -47,7 +47,9 @@ MINUTES_KEPT_S = 2 * 86400.0
 _UNREAD = MinuteRow(start=0.0, scenario="")  # a step ``history`` has not read yet
 FIRST_CONTACT = ""  # in error_strings: when the scenario's app first answered
 ERRORS_KEPT = 1000  # distinct error messages remembered per scenario (an app should normalise)
-STEPS_KEPT = 20_000  # history steps kept in memory (see ``Store.history``), a few MB
+# History steps kept in memory (see ``Store.history``): a week of hours for 200 scenarios, or
+# 50 scenarios' hours and a day of minutes; about 1-2 KB each.
+STEPS_KEPT = 40_000
 
 
 class StoreLocked(Exception):
@@ -341,6 +343,7 @@ class Store:
         self.write_minutes(rows, "hours")
         self._rolled_until = until
         for row in rows:  # what reading them back would give: week-long merges need no query
+            # (The same object as the minutes' step: rows in this cache are never mutated.)
             self._steps_read[("hours", row.scenario, HOUR, row.start)] = row
         return len(rows)
 
@@ -395,7 +398,9 @@ class Store:
                 """DELETE FROM index_manifests WHERE built_at < ? AND (scenario, built_at)
                    NOT IN (SELECT scenario, max(built_at) FROM index_manifests GROUP BY ALL)""",
                 [cutoff])
-        self._steps_read.clear()
+        minutes_cut, hours_cut = max(cutoff, now - MINUTES_KEPT_S), cutoff - 86400.0
+        self._steps_read = {k: v for k, v in self._steps_read.items()  # the rest still hold
+                            if k[3] >= (hours_cut if k[0] == "hours" else minutes_cut)}
         self._documents_written += 1
         return int(deleted[0][0]) if deleted else 0
 
@@ -474,8 +479,6 @@ class Store:
                             categories=categories)
             key = (name, since + (start - since) // step * step)
             groups.setdefault(key, []).append(row)
-        if len(self._steps_read) > STEPS_KEPT:
-            self._steps_read.clear()
         out = kept
         for (name, at), group in groups.items():
             if len(group) == 1:  # an hour read as an hour: already what combining would give
@@ -495,6 +498,9 @@ class Store:
             while empty + step <= min(closed, until):
                 self._steps_read.setdefault((table, name, step, empty), None)
                 empty += step
+        if len(self._steps_read) > STEPS_KEPT:  # the oldest steps go first
+            newest = sorted(self._steps_read, key=lambda k: k[3])[-STEPS_KEPT * 3 // 4:]
+            self._steps_read = {k: self._steps_read[k] for k in newest}
         return list(out)
 
     def alerts(self) -> list[AlertRow]:
