@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from aiops_tui import __version__
+from aiops_tui import __version__, cli_act
 
 EXIT_CONFIG = 2
 EXIT_STORE = 3
@@ -58,12 +58,16 @@ def _parser() -> argparse.ArgumentParser:
                        help="end the drill (every drill on the scenario without a name)")
     drill.add_argument("--list", action="store_true", help="list the drills and exit")
     drill.add_argument("--config", help="fleet config (default: the bundled demo)")
+    act = add("act", "Act on a scenario through its control plane, under the same roles, "
+              "confirmation and audit as the console. Exit 5 refused, 6 failed, 7 unknown.")
+    audit = add("audit", "List the audit log, or check its hash chain (exit 8 if broken).")
+    cli_act.add_arguments(act, audit, config_help, store_help)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if hasattr(signal, "SIGPIPE") and args.command in ("status", "check"):
+    if hasattr(signal, "SIGPIPE") and args.command in ("status", "check", "audit"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `status | head` ends quietly
     from aiops_tui.config import ConfigError, load_config
     from aiops_tui.paths import bundled_config
@@ -105,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     alerting = (rules, runbooks_dir(config, path))
     if args.command == "status":
         return _status(config, store, alerting, args.json)
+    if args.command == "act":
+        return cli_act.act(config, store, args)
+    if args.command == "audit":
+        return cli_act.audit(store, args)
     if args.command == "demo":
         return _demo(config, store, alerting, args.seed)
     return _run(config, store, alerting, args.headless, label=str(path.name))

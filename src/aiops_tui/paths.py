@@ -20,3 +20,8 @@ def state_dir() -> Path:
 
 def bundled_config() -> Path:
     return Path(__file__).parent / "bundled" / "demo.yaml"
+
+
+def audit_path(store: Path) -> Path:
+    """The audit log beside its metrics store: ``demo.duckdb`` → ``demo.audit.duckdb``."""
+    return store.with_name(f"{store.stem}.audit.duckdb")

@@ -7,7 +7,8 @@ setting at 3 a.m. Secrets never live here: fields ending in ``_env`` name an env
 from __future__ import annotations
 
 import re
-from typing import Literal
+import string
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
@@ -16,6 +17,12 @@ EndpointKind = Literal["vllm", "tgi", "triton", "sglang", "dcgm", "openai", "app
 Environment = Literal["production", "staging", "development"]
 
 _ID = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+_ENV = r"^[A-Z_][A-Z0-9_]*$"
+# A value a command template may receive (deployment names, releases, versions): no spaces,
+# quotes or shell characters, never starting with "-" (it would read as an option).
+SAFE_VALUE = r"^[A-Za-z0-9_.:@/+=][A-Za-z0-9_.:@/+=-]{0,199}$"
+Role = Literal["viewer", "trainee", "responder", "commander"]
+ACTION_VALUES = frozenset({"scenario", "component", "to", "rps", "key"})  # filled per action
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h|d)$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -112,6 +119,54 @@ class JsonSource(Strict):
     timeout_s: float = Field(default=2.0, gt=0, le=60)
 
 
+class HttpControl(Strict):
+    """Our JSON control-plane contract (see the README); the demo fleet serves it."""
+
+    adapter: Literal["http"]
+    url: HttpUrl
+    token_env: str | None = Field(default=None, pattern=_ENV)
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+
+class CommandControl(Strict):
+    """Argv templates, run without a shell. Placeholders (``{deployment}``) are filled from
+    ``values`` and the action (``{scenario}``, ``{component}``, ``{to}``, ``{rps}``), each
+    checked against ``SAFE_VALUE``; an action without a template is not offered."""
+
+    adapter: Literal["command"]
+    rollback: list[str] | None = None
+    route: list[str] | None = None
+    kill: list[str] | None = None
+    unkill: list[str] | None = None
+    rate_limit: list[str] | None = None
+    values: dict[str, Annotated[str, Field(pattern=SAFE_VALUE)]] = Field(default_factory=dict)
+    timeout_s: float = Field(default=60.0, gt=0, le=900)
+
+    @field_validator("rollback", "route", "kill", "unkill", "rate_limit")
+    @classmethod
+    def _argv(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and (not value or not value[0] or "{" in value[0]):
+            raise ValueError("an argv template starts with a fixed program name")
+        return value
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> CommandControl:
+        known = set(self.values) | ACTION_VALUES
+        for name in ("rollback", "route", "kill", "unkill", "rate_limit"):
+            for arg in getattr(self, name) or []:
+                try:
+                    fields = {f for _, f, _, _ in string.Formatter().parse(arg) if f is not None}
+                except ValueError as exc:
+                    raise ValueError(f"{name}: {arg!r}: {exc}") from None
+                if unknown := sorted(fields - known):
+                    raise ValueError(f"{name}: {arg!r} uses {{{unknown[0]}}}, which is neither "
+                                     f"in values nor one of {', '.join(sorted(ACTION_VALUES))}")
+        return self
+
+
+Control = Annotated[HttpControl | CommandControl, Field(discriminator="adapter")]
+
+
 class Scenario(Strict):
     id: str = Field(pattern=_ID)
     name: str
@@ -126,6 +181,7 @@ class Scenario(Strict):
     evals: JsonSource | None = None
     index: JsonSource | None = None
     runbooks: list[str] = Field(default_factory=list)
+    control: Control | None = None  # where actions go; none: the scenario is watched only
 
     @model_validator(mode="after")
     def _unique_endpoints(self) -> Scenario:
@@ -159,7 +215,7 @@ class Notifier(Strict):
     name: str = Field(default="", pattern=r"^$|^[a-z0-9][a-z0-9_-]{0,62}$")
     url: HttpUrl | None = Field(default=None, description="pagerduty: Events API v2 address")
     routing_key_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
-    token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    token_env: str | None = Field(default=None, pattern=_ENV)
     tiers: list[Literal["page", "ticket"]] = Field(default_factory=lambda: ["page"])
     timeout_s: float = Field(default=5.0, gt=0, le=60)
 
@@ -204,9 +260,19 @@ class Alerting(Strict):
 OVERRIDABLE = frozenset({"for", "keep_firing_for", "window", "baseline", "long", "short"})
 
 
+class Access(Strict):
+    """Who may act: OS user names mapped to roles (viewer, trainee, responder, commander),
+    the role of everyone else, and read-only (no action at all, whoever asks)."""
+
+    roles: dict[str, Role] = Field(default_factory=dict)
+    default_role: Role = "viewer"
+    read_only: bool = False
+
+
 class Config(Strict):
     console: Console = Field(default_factory=Console)
     alerts: Alerting = Field(default_factory=Alerting)
+    access: Access = Field(default_factory=Access)
     scenarios: list[Scenario] = Field(min_length=1)
 
     @model_validator(mode="after")

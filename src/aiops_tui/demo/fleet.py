@@ -18,8 +18,9 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 from urllib.request import urlopen
 
-from aiops_tui.config.models import Config, Endpoint, Scenario
+from aiops_tui.config.models import Config, Endpoint, HttpControl, Scenario
 from aiops_tui.demo import pages
+from aiops_tui.demo.control import ControlError
 from aiops_tui.demo.drills import DRILLS
 from aiops_tui.demo.sim import ScenarioSim
 
@@ -47,6 +48,9 @@ class DemoFleet:
         # outlives a demo fleet then sees a counter reset, not a burst of made-up traffic.
         self.sims = {s.id: ScenarioSim(s, i, seed, start) for i, s in enumerate(config.scenarios)}
         self.faults: dict[tuple[str, str], str] = {}
+        self._control_lock = threading.Lock()
+        self.control_requests: list[tuple[str, str, str | None]] = []  # method, path, key
+        self._replies: dict[str, tuple[bytes, int, bytes]] = {}  # by idempotency key
         self._servers: list[ThreadingHTTPServer] = []
         self._threads: list[threading.Thread] = []
 
@@ -56,9 +60,11 @@ class DemoFleet:
         for s in self.config.scenarios:
             for e in s.endpoints:
                 table[_addr(e.base)] = Route(s, e)
-            for source in (s.evals, s.index):
-                if source is not None:
-                    table.setdefault(_addr(str(source.url)), Route())
+            urls = [str(source.url) for source in (s.evals, s.index) if source is not None]
+            if isinstance(s.control, HttpControl):  # our contract: the fleet API serves it
+                urls.append(str(s.control.url))
+            for url in urls:
+                table.setdefault(_addr(url), Route())
         return table
 
     def already_serving(self) -> bool:
@@ -111,12 +117,18 @@ class DemoFleet:
         assert endpoint is not None
         sim = self.sims[scenario.id]
         sim.advance(self.clock())
-        model = scenario.versions.model
         fault = self.faults.get((scenario.id, endpoint.name))
         now = sim.t
-        if fault == "model-swap" or sim.drills.active("eval-regression", now):
+        control = sim.control
+        fallback = scenario.route.fallback
+        if control.route == "fallback" and fallback is not None:
+            model = fallback.model  # the fallback provider's model answers behind the route
+        else:
+            model = control.serving("model", self.clock()) or scenario.versions.model
+        if fault == "model-swap":
             model = f"{model}-rev2"  # a silent provider update: another build behind the route
-        if endpoint.kind not in ("dcgm", "app") and sim.drills.active("endpoint-down", now):
+        if endpoint.kind not in ("dcgm", "app") and sim.drills.active("endpoint-down", now) \
+                and control.in_effect("endpoint-down", now):
             fault = "http-500"
         if fault == "http-500":
             return 500, "text/plain", b"Internal Server Error"
@@ -145,18 +157,87 @@ class DemoFleet:
         now = self.clock()
         sim.advance(now)  # the drill starts now, not at the last scrape
         if method == "POST" and name is not None:
-            started = sim.drills.start(name, now)
+            with sim.lock:
+                started = sim.drills.start(name, now)
+                if started:
+                    sim.control.deploy(name, now)
             return 200, json.dumps({"started": name if started else None,
                                     "running": sim.drills.running(now)}).encode()
         if method == "DELETE":
-            ended = sim.drills.clear(name, now)
+            with sim.lock:
+                ended = sim.drills.clear(name, now)
+                for drill in ended:
+                    sim.control.undeploy(drill, now)
             return 200, json.dumps({"ended": ended, "running": sim.drills.running(now)}).encode()
         return 405, b'{"error": "POST /drills/SCENARIO/NAME or DELETE /drills/SCENARIO[/NAME]"}'
+
+    def control(self, method: str, path: str, body: bytes, key: str | None
+                ) -> tuple[int, bytes]:
+        """The http control-plane contract (README, "Control planes"): GET
+        ``/control/v1/scenarios/ID`` reads the state; POST ``…/ID/rollback|route|kill|
+        rate-limit`` changes it and answers with the state it left. A POST needs an
+        ``Idempotency-Key``: the same key again gets the first answer, nothing is done twice."""
+        parts = path.strip("/").split("/")
+        with self._control_lock:
+            self.control_requests.append((method, path, key))
+            if len(parts) not in (4, 5) or parts[:3] != ["control", "v1", "scenarios"]:
+                return 404, b'{"error": "not found"}'
+            sim = self.sims.get(parts[3])
+            if sim is None:
+                return 404, json.dumps({"error": f"no scenario {parts[3]!r}"}).encode()
+            now = self.clock()
+            if method == "GET" and len(parts) == 4:
+                sim.advance(now)
+                return 200, json.dumps({"state": sim.control.state(now)}).encode()
+            if method != "POST" or len(parts) != 5:
+                return 405, b'{"error": "GET a scenario, or POST one of its actions"}'
+            if not key:
+                return 400, b'{"error": "an Idempotency-Key header is required"}'
+            if key in self._replies:
+                first_body, status, reply = self._replies[key]
+                if first_body != body:
+                    return 422, b'{"error": "this Idempotency-Key came with another request"}'
+                return status, reply.replace(b'"replayed": false', b'"replayed": true')
+            status, reply = self._change(sim, parts[4], body, now)
+            self._replies[key] = (body, status, reply)
+            return status, reply
+
+    @staticmethod
+    def _change(sim: ScenarioSim, action: str, body: bytes, now: float) -> tuple[int, bytes]:
+        try:
+            args = json.loads(body or b"{}")
+            if not isinstance(args, dict):
+                raise ValueError("the body must be a JSON object")
+        except ValueError as exc:
+            return 400, json.dumps({"error": f"bad JSON: {exc}"}).encode()
+        sim.advance(now)  # the change takes effect from now, not from the last scrape
+        control = sim.control
+        try:
+            with sim.lock:
+                if action == "rollback":
+                    control.rollback(str(args.get("component")), args.get("to"), now)
+                elif action == "route":
+                    control.set_route(str(args.get("to")))
+                elif action == "kill":
+                    control.killed = bool(args.get("on", True))
+                elif action == "rate-limit":
+                    rps = args.get("rps")
+                    if rps is not None and (not isinstance(rps, int | float) or rps <= 0):
+                        raise ControlError("rps must be a positive number, or null to lift it")
+                    control.rate_limit_rps = None if rps is None else float(rps)
+                else:
+                    return 404, json.dumps({"error": f"no action {action!r}"}).encode()
+        except ControlError as exc:
+            return 409, json.dumps({"error": str(exc), "state": control.state(now)}).encode()
+        return 200, json.dumps({"state": control.state(now), "replayed": False}).encode()
 
     def _fleet_api(self, path: str) -> tuple[int, str, bytes]:
         parts = path.strip("/").split("/")
         if parts == ["fleet"]:
             return 200, "application/json", IDENTITY
+        if parts[0] == "control":
+            status, body = self.control("GET", path, b"", None)
+            return status, "application/json", body
         if parts == ["drills"]:
             now = self.clock()
             return 200, "application/json", json.dumps(
@@ -164,11 +245,10 @@ class DemoFleet:
         if len(parts) == 2 and parts[1] in self.sims:
             sim = self.sims[parts[1]]
             sim.advance(self.clock())
-            v = sim.scenario.versions
             if parts[0] == "evals":
-                return 200, "application/json", pages.evals_doc(sim, v.model, v.prompt, v.index)
-            if parts[0] == "index" and v.index:
-                return 200, "application/json", pages.index_doc(sim, v.index)
+                return 200, "application/json", pages.evals_doc(sim)
+            if parts[0] == "index" and sim.scenario.versions.index:
+                return 200, "application/json", pages.index_doc(sim)
         return 404, "application/json", b'{"error": "not found"}'
 
 
@@ -187,8 +267,8 @@ def _rewrite(config: Config, moved: dict[tuple[str, int], tuple[str, int]]) -> C
     for s in data["scenarios"]:
         for e in s["endpoints"]:
             e["url"] = fix(e["url"])
-        for key in ("evals", "index"):
-            if s.get(key):
+        for key in ("evals", "index", "control"):
+            if s.get(key) and (key != "control" or s[key]["adapter"] == "http"):
                 s[key]["url"] = fix(s[key]["url"])
     return Config.model_validate(data)
 
@@ -237,6 +317,13 @@ def _handler(fleet: DemoFleet, route: Route) -> type[BaseHTTPRequestHandler]:
                         time.sleep(0.2)
 
         def do_POST(self) -> None:
+            if route.scenario is None and self.path.startswith("/control/"):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(min(length, 65536))
+                status, reply = fleet.control("POST", urlsplit(self.path).path, body,
+                                              self.headers.get("Idempotency-Key"))
+                self._reply(status, "application/json", reply)
+                return
             self._drill("POST")
 
         def do_DELETE(self) -> None:

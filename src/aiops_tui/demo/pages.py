@@ -194,25 +194,28 @@ EVAL_SUITES = (("golden-answers", 200), ("safety-refusals", 80), ("citation-grou
 EVAL_PERIOD = 600.0
 
 
-EVAL_RERUN_S = 15.0  # an eval-regression drill's start or end reruns the suites this soon
+EVAL_RERUN_S = 15.0  # a model or prompt going live reruns the suites this soon (a pipeline's)
 
 
-def evals_doc(sim: ScenarioSim, model: str, prompt: str, index: str | None) -> bytes:
+def evals_doc(sim: ScenarioSim) -> bytes:
     """The last few eval runs of each suite: scheduled every ``EVAL_PERIOD`` of sim time, and
-    rerun soon after an eval-regression drill starts or ends (a deploy pipeline's evals)."""
+    rerun soon after a model or prompt goes live; a run made while an eval-regression drill's
+    model served passes about 70%."""
     latest = math.floor(sim.t / EVAL_PERIOD) * EVAL_PERIOD
     scheduled = {latest - back * EVAL_PERIOD for back in range(3)}
-    reruns = {t + EVAL_RERUN_S for t in sim.drills.marks("eval-regression")}
+    control = sim.control
+    reruns = {t + EVAL_RERUN_S for c in ("model", "prompt") for t in control.changed_at(c)}
     runs = []
     for at in sorted(scheduled | {t for t in reruns if t <= sim.t}, reverse=True)[:3]:
-        regressed = sim.drills.active("eval-regression", at)
+        model = control.serving("model", at)
+        regressed = model == control.deployed("eval-regression")
         for number, (suite, total) in enumerate(EVAL_SUITES):
             # Deterministic per (scenario, suite, run): a hash, not the traffic RNG.
             wobble = ((int(at) // 600 * 31 + number * 17 + len(sim.scenario.id)) % 7) / 100
             passed = round(total * ((0.66 if regressed else 0.93) + wobble))
             runs.append({"suite": suite, "passed": min(total, passed), "total": total,
-                         "model": f"{model}-rev2" if regressed else model, "prompt": prompt,
-                         "index": index,
+                         "model": model, "prompt": control.serving("prompt", at),
+                         "index": control.serving("index", at),
                          "finished_at": _iso(at - (number if at in reruns else 40 * number))})
     return json.dumps({"runs": runs}).encode()
 
@@ -220,7 +223,7 @@ def evals_doc(sim: ScenarioSim, model: str, prompt: str, index: str | None) -> b
 INDEX_PERIOD = 3600.0
 
 
-def index_doc(sim: ScenarioSim, index: str) -> bytes:
+def index_doc(sim: ScenarioSim) -> bytes:
     """The serving build: rebuilt every ``INDEX_PERIOD``; a stale-index drill stops the
     rebuilds, leaving a build older than the freshness SLO."""
     built = math.floor(sim.t / INDEX_PERIOD) * INDEX_PERIOD - 240
@@ -228,6 +231,7 @@ def index_doc(sim: ScenarioSim, index: str) -> bytes:
              if name == "stale-index" and end is None and start <= sim.t]
     if stale:
         built = min(built, stale[0] - (sim.scenario.slo.index_max_age or INDEX_PERIOD) - 600)
+    index = sim.control.serving("index", sim.t) or ""
     return json.dumps({
         "index": index.split("@")[0], "version": index, "built_at": _iso(built),
         "source_watermark": _iso(built - 300),

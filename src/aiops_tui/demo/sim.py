@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from aiops_tui.config.models import Scenario
+from aiops_tui.demo.control import Control
 from aiops_tui.demo.drills import DrillLog
 
 # vLLM V1 bucket layouts (read from the engine's metrics code and the fixtures).
@@ -139,6 +140,7 @@ class ScenarioSim:
         self.burst_left = 0
         self.start = float(self.t)
         self.drills = DrillLog()
+        self.control = Control(scenario, self.start)
         # The application's counters draw from their own generator, so the engine's numbers
         # are the same with or without them.
         self.app_rng = random.Random(stable_seed(seed, f"{scenario.id}/app"))
@@ -192,7 +194,8 @@ class ScenarioSim:
 
     def _tick(self) -> None:
         p, rng = self.profile, self.rng
-        drilled = self.drills.running(self.t) if self.drills.runs else []
+        drilled = [d for d in self.drills.running(self.t) if self.control.in_effect(d, self.t)
+                   ] if self.drills.runs else []
         slow = 4.0 if "latency-spike" in drilled else 1.0
         error_p = 0.5 if "error-burst" in drilled else p.error_p
         tokens_in, tokens_out = ((p.in_tokens * 3, p.out_tokens * 8)
@@ -204,6 +207,10 @@ class ScenarioSim:
         factor = self.diurnal(self.t) * (rng.uniform(1.4, 1.8) if self.burst_left else 1.0)
         factor *= rng.uniform(0.9, 1.1)
         arrivals = self._poisson(p.rps * factor)
+        if self.control.killed:  # the gateway answers with a static apology; no model call
+            arrivals = 0
+        elif self.control.rate_limit_rps is not None:  # the rest are turned away with 429
+            arrivals = min(arrivals, int(self.control.rate_limit_rps))
         concurrency = p.rps * factor * p.latency_median * 1.2
         self.load = concurrency / p.capacity
         slowdown = (1.0 + max(0.0, self.load - 0.7) * 2.5) * slow

@@ -1,0 +1,40 @@
+"""Whether a scenario may take another action now, read from its audit entries: pure.
+
+The audit log is the one record every console and ``aiops-tui act`` share, so it is what says
+an action is still in flight (an intent with no result yet) or ended in doubt (a result of
+"unknown", or an intent whose result never came): then the state must be read before anything
+else is sent. The check runs inside the audit write (``AuditLog.append``), so two processes
+cannot both pass it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from aiops_tui.store.audit_chain import Entry
+
+GRACE_S = 5.0  # beyond the adapter's timeout before a silent intent counts as in doubt
+
+
+def clock(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%H:%M:%S UTC")
+
+
+def blocked(entries: Sequence[Entry], now: float, timeout_s: float) -> str | None:
+    """Why no action may start now on the scenario of ``entries`` (oldest first), or None."""
+    answered = {e.key for e in entries if e.phase == "result"}
+    for e in reversed(entries):
+        if e.phase == "verify":
+            return None  # the state was read since anything in doubt
+        if e.phase == "result" and e.outcome == "unknown":
+            return (f"the {e.action} by {e.user} at {clock(e.at)} ended unknown: read the "
+                    f"state first (verify), never send it blind")
+        if e.phase == "result" and e.outcome in ("done", "failed"):
+            return None
+        if e.phase == "intent" and e.key not in answered:
+            if now - e.at < timeout_s + GRACE_S:
+                return f"a {e.action} by {e.user} is in flight since {clock(e.at)}"
+            return (f"the {e.action} by {e.user} at {clock(e.at)} never recorded a result: "
+                    f"its outcome is unknown; read the state first (verify)")
+    return None

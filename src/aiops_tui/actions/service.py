@@ -1,0 +1,239 @@
+"""Actions end to end, the one path every way in takes (keys, command mode, palette, runbook
+steps, ``aiops-tui act``): policy → preview → confirmation → audit intent → control plane →
+audit result. The UI only shows what this decides."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+
+from aiops_tui.actions import guard
+from aiops_tui.actions.adapters import ControlPlane, Failed, Unknown
+from aiops_tui.actions.models import Kind, Outcome, Request, State
+from aiops_tui.actions.policy import refusal
+from aiops_tui.config.models import Config, Role, Scenario
+from aiops_tui.store.audit import AuditError, AuditLog, Refused
+from aiops_tui.store.audit_chain import Entry
+
+RESULT_WRITE_TRIES = 5  # an action that happened must be recorded; the log may be busy
+
+
+class Refusal(Exception):
+    """The action is not sent, and why (policy, confirmation, in flight, in doubt)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: str
+    role: Role
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the confirmation shows, and the idempotency key the action will carry: confirming
+    the same preview twice sends the same key, which the control plane drops."""
+
+    request: Request
+    environment: str
+    before: str
+    after: str
+    shares: tuple[str, ...]  # other scenarios on the same model servers or fallback target
+    typed: bool  # production: the scenario id must be typed to confirm
+    key: str
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    message: str
+    state: State | None = None
+
+
+def describe(request: Request, state: State | None) -> tuple[str, str]:
+    """(before, after) in words, from the control plane's state."""
+    match request.kind:
+        case Kind.ROLLBACK:
+            v = state.versions.get(request.component or "") if state else None
+            before = v.current if v and v.current else "unknown"
+            return f"{request.component} {before}", \
+                f"{request.component} {request.to or (v.last_known_good if v else None)}"
+        case Kind.ROUTE:
+            return state.route if state else "unknown", str(request.to)
+        case Kind.KILL:
+            before = ("killed" if state.killed else "serving") if state else "unknown"
+            return before, "serving" if request.to == "off" else "killed"
+        case Kind.RATE_LIMIT:
+            limit = state.rate_limit_rps if state else None
+            return (f"{limit:g} rps" if limit else "no limit"), \
+                (f"{request.rps:g} rps" if request.rps else "no limit")
+
+
+def sharing(config: Config, scenario: Scenario, request: Request) -> tuple[str, ...]:
+    """Scenarios a change to ``scenario`` also touches: the same model servers, or (routing)
+    the same fallback target, whose capacity it will now share."""
+    mine = {e.base for e in scenario.endpoints if e.kind not in ("dcgm", "app")}
+    out = set()
+    for other in config.scenarios:
+        if other.id == scenario.id:
+            continue
+        if mine & {e.base for e in other.endpoints}:
+            out.add(other.id)
+        fallback = scenario.route.fallback
+        if request.kind is Kind.ROUTE and fallback is not None and other.route.fallback == \
+                fallback:
+            out.add(other.id)
+    return tuple(sorted(out))
+
+
+class Actions:
+    def __init__(self, config: Config, audit: AuditLog, actor: Actor,
+                 planes: dict[str, ControlPlane]) -> None:
+        self.config = config
+        self.audit = audit
+        self.actor = actor
+        self.planes = planes  # by scenario id: the scenarios that can be acted on
+
+    def allowed(self, kind: Kind) -> str | None:
+        """Why this operator cannot do ``kind`` at all (screens dim it), or None."""
+        return refusal(kind, self.actor.role, self.actor.read_only)
+
+    def _entry(self, request: Request, phase: str, **fields: object) -> Entry:
+        plane = self.planes.get(request.scenario)
+        return Entry(at=time.time(), user=self.actor.user, role=self.actor.role, phase=phase,
+                     action=str(request.kind), scenario=request.scenario,
+                     component=request.component, adapter=plane.name if plane else "",
+                     **fields)  # type: ignore[arg-type]
+
+    def _refuse(self, request: Request, reason: str, preview: Preview | None = None) -> Refusal:
+        """Record the refusal (an operator's attempt is part of the record too)."""
+        try:
+            self.audit.append(self._entry(
+                request, "result", outcome=str(Outcome.REFUSED), detail=reason,
+                before=preview.before if preview else None,
+                to=preview.after if preview else None, key=preview.key if preview else ""))
+        except AuditError as exc:
+            reason += f" (and the refusal could not be recorded: {exc})"
+        return Refusal(reason)
+
+    async def preview(self, request: Request) -> Preview:
+        """Check the request and read the state it would change; raises ``Refusal``."""
+        try:
+            scenario = self.config.scenario(request.scenario)
+        except KeyError:
+            raise Refusal(f"no scenario {request.scenario!r} in the config") from None
+        reason = self.allowed(request.kind) or self._invalid(request, scenario)
+        if reason:
+            raise self._refuse(request, reason)
+        plane = self.planes[scenario.id]
+        state = None
+        if plane.reads_state:
+            try:
+                state = await plane.state(scenario.id)
+            except Failed as exc:
+                raise Refusal(f"cannot read {scenario.id}'s state, so cannot say what would "
+                              f"change: {exc}") from None
+        if request.kind is Kind.ROLLBACK and state is not None:
+            v = state.versions.get(request.component or "")
+            target = request.to or (v.last_known_good if v else None)
+            if v is None or target is None:
+                raise self._refuse(request, f"{scenario.id}'s control plane knows no last "
+                                            f"good {request.component}: name one with --to")
+            if target == v.current:
+                raise self._refuse(request, f"{scenario.id} already serves {request.component}"
+                                            f" {target}")
+            request = request.model_copy(update={"to": target})
+        before, after = describe(request, state)
+        return Preview(request, scenario.environment, before, after,
+                       sharing(self.config, scenario, request),
+                       scenario.environment == "production", uuid.uuid4().hex)
+
+    def _invalid(self, request: Request, scenario: Scenario) -> str | None:
+        if scenario.id not in self.planes:
+            return f"{scenario.id} has no control plane in the config: nothing to act through"
+        if request.kind is Kind.ROLLBACK and request.component is None:
+            return "a rollback names its component: model, prompt or index"
+        if request.kind is Kind.ROLLBACK and request.component == "index" and \
+                not scenario.versions.index:
+            return f"{scenario.id} has no index"
+        if request.kind is Kind.KILL and request.to not in (None, "on", "off"):
+            return "the kill switch goes on or off"
+        if request.kind is Kind.RATE_LIMIT and request.rps is None and request.to != "off":
+            return "a rate limit needs requests per second (or off to lift it)"
+        if request.kind is Kind.ROUTE and request.to not in ("primary", "fallback"):
+            return "route to primary or fallback"
+        if request.kind is Kind.ROUTE and request.to == "fallback" and \
+                scenario.route.fallback is None:
+            return f"{scenario.id} has no fallback target in the config"
+        return None
+
+    async def execute(self, preview: Preview, typed: str | None) -> Result:
+        """Send the previewed action once. ``typed`` is what the operator typed to confirm
+        (the scenario id, where the preview asks for it)."""
+        request = preview.request
+        reason = self.allowed(request.kind)
+        if reason is None and preview.typed and typed != request.scenario:
+            reason = f"not confirmed: type {request.scenario} to act on production"
+        if reason:
+            raise self._refuse(request, reason, preview)
+        plane = self.planes[request.scenario]
+        now = time.time()
+        try:
+            self.audit.append(self._entry(request, "intent", before=preview.before,
+                                          to=preview.after, key=preview.key),
+                              guard=lambda seen: guard.blocked(seen, now, plane.timeout_s))
+        except Refused as exc:
+            raise self._refuse(request, str(exc), preview) from None
+        except AuditError as exc:
+            raise Refusal(f"not sent: the intent could not be recorded ({exc})") from None
+        started = time.perf_counter()
+        state = None
+        try:
+            async with asyncio.timeout(plane.timeout_s + 1.0):
+                reply = await plane.act(request, preview.key)
+            state = reply.state
+            outcome = Outcome.DONE
+            message = f"done: {request.scenario} {preview.after}" + \
+                (f" ({reply.said})" if reply.said else "")
+        except Failed as exc:
+            outcome, message = Outcome.FAILED, f"failed, nothing changed: {exc}"
+        except (Unknown, TimeoutError) as exc:
+            outcome = Outcome.UNKNOWN
+            message = (f"unknown — verify: {exc or 'no answer in time'}; read the state "
+                       "before anything else")
+        duration_ms = (time.perf_counter() - started) * 1e3
+        result = self._entry(request, "result", before=preview.before, to=preview.after,
+                             key=preview.key, outcome=str(outcome), detail=message,
+                             duration_ms=round(duration_ms, 1))
+        for attempt in range(RESULT_WRITE_TRIES):
+            try:
+                self.audit.append(result)
+                break
+            except AuditError as exc:
+                if attempt == RESULT_WRITE_TRIES - 1:
+                    message += f" (the result could not be recorded: {exc})"
+                await asyncio.sleep(0.2 * (attempt + 1))
+        return Result(outcome, message, state)
+
+    async def verify(self, scenario_id: str) -> State:
+        """Read the state after a doubt and record that it was read; raises ``Refusal``."""
+        plane = self.planes.get(scenario_id)
+        if plane is None:
+            raise Refusal(f"{scenario_id} has no control plane in the config")
+        try:
+            state = await plane.state(scenario_id)
+        except Failed as exc:
+            raise Refusal(f"cannot read {scenario_id}'s state: {exc}") from None
+        words = ", ".join(f"{c} {v.current}" for c, v in state.versions.items())
+        self.audit.append(Entry(
+            at=time.time(), user=self.actor.user, role=self.actor.role, phase="verify",
+            action="verify", scenario=scenario_id, adapter=plane.name,
+            detail=f"{words}; route {state.route}; killed {state.killed}; rate limit "
+                   f"{state.rate_limit_rps or 'none'}"))
+        return state
+
+    async def aclose(self) -> None:
+        for plane in self.planes.values():
+            await plane.aclose()
