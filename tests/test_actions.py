@@ -27,7 +27,7 @@ from aiops_tui.actions.policy import refusal
 from aiops_tui.actions.service import Actions, Actor, Refusal
 from aiops_tui.config.models import CommandControl, Config
 from aiops_tui.demo.fleet import DemoFleet
-from aiops_tui.store.audit import AuditLog
+from aiops_tui.store.audit import AuditLog, Refused
 from aiops_tui.store.audit_chain import Entry, verify
 
 ROLES = ("viewer", "trainee", "responder", "commander")
@@ -59,11 +59,29 @@ def test_an_action_in_flight_or_in_doubt_blocks_the_next_until_the_state_is_read
     assert guard.blocked([*doubt, entry("verify", 120.0, "")], 300.0, 10.0) is None
     # A refused attempt after the doubt changes nothing.
     assert guard.blocked([*doubt, entry("result", 130.0, "b", "refused")], 300.0, 10.0)
+    # Confirming the same preview again while it is in flight is refused under its key: that
+    # refusal must not make the first intent look answered; nor may a state read.
+    again = [*sent, entry("result", 101.0, "a", "refused")]
+    assert "in flight" in guard.blocked(again, 102.0, 10.0)
+    assert "in flight" in guard.blocked([*sent, entry("verify", 101.0, "")], 102.0, 10.0)
+    # The same key sent again after it was done is a new action in flight.
+    rerun = [*sent, entry("result", 101.0, "a", "done"), entry("intent", 150.0, "a")]
+    assert "in flight" in guard.blocked(rerun, 151.0, 10.0)
+
+
+def test_refusals_never_crowd_a_doubt_out_of_the_guards_view(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "g.audit.duckdb")
+    log.append(entry("intent", 100.0, "a"))
+    log.append(entry("result", 111.0, "a", "unknown"))
+    for i in range(60):  # a viewer pressing a key sixty times
+        log.append(entry("result", 120.0 + i, f"r{i}", "refused"))
+    with pytest.raises(Refused, match="ended unknown"):
+        log.append(entry("intent", 300.0, "b"), guard=lambda e: guard.blocked(e, 300.0, 10.0))
 
 
 @pytest.mark.parametrize("value", [
     "v1; rm -rf /", "v1 && true", "$(id)", "`id`", "v 1", "'v1'", '"v1"', "-rf", "--force",
-    "[bold]v1[/]", "\x1b[31mv1", "v1\nv2", "", "v1|cat"])
+    "[bold]v1[/]", "\x1b[31mv1", "v1\nv2", "v1\n", "@/etc/passwd", "", "v1|cat"])
 def test_no_scenario_id_or_version_gets_into_a_command_as_more_than_one_safe_argument(
         value: str) -> None:
     with pytest.raises(Failed, match="not a safe argument value"):
@@ -264,7 +282,7 @@ async def test_a_control_plane_that_misbehaves_gives_a_clear_error_and_a_consist
     log = AuditLog(tmp_path / "t.audit.duckdb")
     entries = [s.entry for s in log.entries()]
     assert [(e.phase, e.outcome) for e in entries] == [("intent", ""), ("result", str(outcome))]
-    assert "s3cret" not in log.path.read_bytes().decode("latin-1") + result.message
+    assert "s3cret" not in "".join(e.model_dump_json() for e in log.entries()) + result.message
     if outcome is Outcome.UNKNOWN:  # never a blind retry: the next action waits for a read
         with pytest.raises(Refusal, match="read the state first"):
             (await actions.execute(dataclasses.replace(preview, key="new"),
@@ -323,3 +341,48 @@ def test_a_command_template_with_an_unknown_placeholder_is_a_config_error(
                 if "adapter: command" in text) - 1  # the `control:` key above it
     assert str(caught.value).startswith(f"{path}:{line}: scenarios[1].control.command: "
                                         "rollback: '{revison}' uses {revison}")
+
+
+async def test_a_command_plane_is_checked_by_hand_and_a_bad_token_never_leaves(
+        misbehaving: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = misbehaving.model_dump(mode="json")
+    data["scenarios"][1]["control"] = {"adapter": "command", "kill": ["sleep", "30"],
+                                       "timeout_s": 1}
+    config = Config.model_validate(data)
+    actions = actions_on(config, tmp_path)
+    kill = await actions.preview(Request(kind=Kind.KILL, scenario="doc-search"))
+    assert kill.before == "unknown"  # a command cannot say how things stand
+    assert (await actions.execute(kill, "doc-search")).outcome is Outcome.UNKNOWN
+    with pytest.raises(Refusal, match="ended unknown"):
+        await actions.execute(dataclasses.replace(kill, key="k2"), "doc-search")
+    with pytest.raises(Refusal, match="viewer cannot"):
+        await actions_on(config, tmp_path, role="viewer").verify("doc-search")
+    assert await actions.verify("doc-search") is None  # the operator's word, recorded
+    assert "checked by hand" in AuditLog(tmp_path / "t.audit.duckdb").entries()[-1].entry.detail
+    # A token a header cannot carry: not sent, and never repeated anywhere.
+    monkeypatch.setenv("AIOPS_TEST_CP_TOKEN", "s3cret-token")
+    rollback = await actions.preview(Request(kind=Kind.ROLLBACK, scenario="support-chat",
+                                             component="model"))
+    monkeypatch.setenv("AIOPS_TEST_CP_TOKEN", "s3cret-token\n")
+    Misbehaving.seen = []
+    with pytest.raises(Refusal, match="holds characters a header cannot carry") as caught:
+        await actions.preview(Request(kind=Kind.ROLLBACK, scenario="support-chat",
+                                      component="model"))
+    result = await actions.execute(rollback, "support-chat")
+    assert result.outcome is Outcome.FAILED and "a header cannot carry" in result.message
+    assert Misbehaving.seen == []
+    log = AuditLog(tmp_path / "t.audit.duckdb")
+    assert "s3cret" not in "".join(e.model_dump_json() for e in log.entries()) + str(caught.value) + \
+        result.message
+
+
+def test_the_demo_control_plane_ties_a_key_to_its_request(fleet: DemoFleet) -> None:
+    base = str(fleet.config.scenario("code-review").control.url)
+    first = httpx.post(f"{base}/scenarios/code-review/rate-limit", json={"rps": 3},
+                       headers={"Idempotency-Key": "k"})
+    elsewhere = httpx.post(f"{base}/scenarios/support-chat/rate-limit", json={"rps": 3},
+                           headers={"Idempotency-Key": "k"})
+    assert (first.status_code, elsewhere.status_code) == (200, 422)
+    assert fleet.sims["support-chat"].control.rate_limit_rps is None
+    assert httpx.post(f"{base}/scenarios/code-review/kill", json={"on": "false"},
+                      headers={"Idempotency-Key": "k2"}).status_code == 409

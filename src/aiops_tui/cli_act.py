@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import math
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,7 +44,7 @@ def add_arguments(act: argparse.ArgumentParser, audit: argparse.ArgumentParser,
     kill.add_argument("--off", action="store_true", help="serve again")
     limit = action("rate-limit", "Cap the scenario's requests per second.")
     group = limit.add_mutually_exclusive_group(required=True)
-    group.add_argument("--rps", type=float, help="requests per second allowed")
+    group.add_argument("--rps", type=_rps, help="requests per second allowed")
     group.add_argument("--off", action="store_true", help="lift the limit")
     verify = action("verify", "Read the scenario's state from its control plane (after a "
                     "timeout left it unknown) and record that it was read.")
@@ -54,6 +55,16 @@ def add_arguments(act: argparse.ArgumentParser, audit: argparse.ArgumentParser,
     audit.add_argument("--json", action="store_true", help="one JSON object per entry")
     audit.add_argument("--config", help=config_help)
     audit.add_argument("--store", help=store_help + "; the audit log lives beside it")
+
+
+def _rps(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError("requests per second must be above 0")
+    return value
 
 
 def _request(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -91,7 +102,8 @@ async def _act(config: Config, store: Path, args: argparse.Namespace) -> int:
     try:
         if args.action == "verify":
             state = await actions.verify(args.scenario)
-            print(json.dumps(state.model_dump(mode="json"), indent=2))
+            print(json.dumps(state.model_dump(mode="json"), indent=2) if state else
+                  f"{args.scenario}: recorded as checked by hand by {user}")
             return 0
         preview = await actions.preview(_request(args))
         print(f"{preview.request.kind} {preview.request.scenario} "
@@ -101,7 +113,10 @@ async def _act(config: Config, store: Path, args: argparse.Namespace) -> int:
         preview = dataclasses.replace(preview, typed=True)  # here staging types it too
         typed = args.confirm
         if typed is None and sys.stdin.isatty():
-            typed = input(f"type {preview.request.scenario} to confirm: ").strip()
+            try:
+                typed = input(f"type {preview.request.scenario} to confirm: ").strip()
+            except EOFError:
+                typed = ""
         elif typed is None:
             print(f"not a terminal: confirm with --confirm {preview.request.scenario}",
                   file=sys.stderr)

@@ -22,19 +22,32 @@ def clock(at: float) -> str:
 
 
 def blocked(entries: Sequence[Entry], now: float, timeout_s: float) -> str | None:
-    """Why no action may start now on the scenario of ``entries`` (oldest first), or None."""
-    answered = {e.key for e in entries if e.phase == "result"}
+    """Why no action may start now on the scenario of ``entries`` (oldest first), or None.
+
+    Read newest first. Refusals sent nothing and settle nothing. An intent counts as
+    answered only by a result with its key written after it. A state read (verify) settles
+    a doubt, but not an intent still inside its time: that one may yet land."""
+    answered: set[str] = set()
+    verified = False
     for e in reversed(entries):
+        if e.outcome == "refused":
+            continue
         if e.phase == "verify":
-            return None  # the state was read since anything in doubt
-        if e.phase == "result" and e.outcome == "unknown":
-            return (f"the {e.action} by {e.user} at {clock(e.at)} ended unknown: read the "
-                    f"state first (verify), never send it blind")
-        if e.phase == "result" and e.outcome in ("done", "failed"):
-            return None
-        if e.phase == "intent" and e.key not in answered:
+            verified = True
+        elif e.phase == "result":
+            if e.outcome == "unknown" and not verified:
+                return (f"the {e.action} by {e.user} at {clock(e.at)} ended unknown: read the "
+                        f"state first (verify), never send it blind")
+            if e.outcome != "unknown":
+                return None  # settled; an action passed this guard after any older doubt
+            answered.add(e.key)
+        elif e.phase == "intent" and e.key not in answered:
             if now - e.at < timeout_s + GRACE_S:
                 return f"a {e.action} by {e.user} is in flight since {clock(e.at)}"
-            return (f"the {e.action} by {e.user} at {clock(e.at)} never recorded a result: "
-                    f"its outcome is unknown; read the state first (verify)")
+            if not verified:
+                return (f"the {e.action} by {e.user} at {clock(e.at)} never recorded a "
+                        f"result: its outcome is unknown; read the state first (verify)")
+            return None
+        elif e.phase == "intent" and verified:
+            return None  # its doubt was read
     return None

@@ -107,10 +107,15 @@ class Actions:
                      component=request.component, adapter=plane.name if plane else "",
                      **fields)  # type: ignore[arg-type]
 
-    def _refuse(self, request: Request, reason: str, preview: Preview | None = None) -> Refusal:
+    async def _append(self, entry: Entry, **kwargs: object) -> None:
+        """Off the event loop: a write may wait for another process's turn."""
+        await asyncio.to_thread(self.audit.append, entry, **kwargs)  # type: ignore[arg-type]
+
+    async def _refuse(self, request: Request, reason: str, preview: Preview | None = None
+                      ) -> Refusal:
         """Record the refusal (an operator's attempt is part of the record too)."""
         try:
-            self.audit.append(self._entry(
+            await self._append(self._entry(
                 request, "result", outcome=str(Outcome.REFUSED), detail=reason,
                 before=preview.before if preview else None,
                 to=preview.after if preview else None, key=preview.key if preview else ""))
@@ -126,7 +131,7 @@ class Actions:
             raise Refusal(f"no scenario {request.scenario!r} in the config") from None
         reason = self.allowed(request.kind) or self._invalid(request, scenario)
         if reason:
-            raise self._refuse(request, reason)
+            raise await self._refuse(request, reason)
         plane = self.planes[scenario.id]
         state = None
         if plane.reads_state:
@@ -139,11 +144,12 @@ class Actions:
             v = state.versions.get(request.component or "")
             target = request.to or (v.last_known_good if v else None)
             if v is None or target is None:
-                raise self._refuse(request, f"{scenario.id}'s control plane knows no last "
-                                            f"good {request.component}: name one with --to")
+                raise await self._refuse(
+                    request, f"{scenario.id}'s control plane knows no last good "
+                    f"{request.component}: name one with --to")
             if target == v.current:
-                raise self._refuse(request, f"{scenario.id} already serves {request.component}"
-                                            f" {target}")
+                raise await self._refuse(
+                    request, f"{scenario.id} already serves {request.component} {target}")
             request = request.model_copy(update={"to": target})
         before, after = describe(request, state)
         return Preview(request, scenario.environment, before, after,
@@ -177,15 +183,15 @@ class Actions:
         if reason is None and preview.typed and typed != request.scenario:
             reason = f"not confirmed: type {request.scenario} to act on production"
         if reason:
-            raise self._refuse(request, reason, preview)
+            raise await self._refuse(request, reason, preview)
         plane = self.planes[request.scenario]
         now = time.time()
         try:
-            self.audit.append(self._entry(request, "intent", before=preview.before,
-                                          to=preview.after, key=preview.key),
-                              guard=lambda seen: guard.blocked(seen, now, plane.timeout_s))
+            await self._append(self._entry(request, "intent", before=preview.before,
+                                           to=preview.after, key=preview.key),
+                               guard=lambda seen: guard.blocked(seen, now, plane.timeout_s))
         except Refused as exc:
-            raise self._refuse(request, str(exc), preview) from None
+            raise await self._refuse(request, str(exc), preview) from None
         except AuditError as exc:
             raise Refusal(f"not sent: the intent could not be recorded ({exc})") from None
         started = time.perf_counter()
@@ -198,18 +204,21 @@ class Actions:
             message = f"done: {request.scenario} {preview.after}" + \
                 (f" ({reply.said})" if reply.said else "")
         except Failed as exc:
-            outcome, message = Outcome.FAILED, f"failed, nothing changed: {exc}"
+            outcome, message = Outcome.FAILED, f"failed: {exc}"
         except (Unknown, TimeoutError) as exc:
             outcome = Outcome.UNKNOWN
             message = (f"unknown — verify: {exc or 'no answer in time'}; read the state "
                        "before anything else")
+        except Exception as exc:  # whatever broke, the result must be written
+            outcome = Outcome.UNKNOWN  # its text may carry what was sent: the type only
+            message = f"unknown — verify: {type(exc).__name__} in the adapter"
         duration_ms = (time.perf_counter() - started) * 1e3
         result = self._entry(request, "result", before=preview.before, to=preview.after,
                              key=preview.key, outcome=str(outcome), detail=message,
                              duration_ms=round(duration_ms, 1))
         for attempt in range(RESULT_WRITE_TRIES):
             try:
-                self.audit.append(result)
+                await self._append(result)
                 break
             except AuditError as exc:
                 if attempt == RESULT_WRITE_TRIES - 1:
@@ -217,21 +226,33 @@ class Actions:
                 await asyncio.sleep(0.2 * (attempt + 1))
         return Result(outcome, message, state)
 
-    async def verify(self, scenario_id: str) -> State:
-        """Read the state after a doubt and record that it was read; raises ``Refusal``."""
+    async def verify(self, scenario_id: str) -> State | None:
+        """Read the state after a doubt and record that it was read, which lets actions on
+        the scenario go again; raises ``Refusal``. A control plane that cannot be read
+        (commands) is checked by hand: recording that is then the operator's word, so only
+        someone who may act can give it. Returns the state read, if any."""
         plane = self.planes.get(scenario_id)
         if plane is None:
             raise Refusal(f"{scenario_id} has no control plane in the config")
+        if all(self.allowed(kind) for kind in Kind):
+            raise Refusal(self.allowed(Kind.ROLLBACK) or "")
+        state = None
+        if plane.reads_state:
+            try:
+                state = await plane.state(scenario_id)
+            except Failed as exc:
+                raise Refusal(f"cannot read {scenario_id}'s state: {exc}") from None
+            detail = (", ".join(f"{c} {v.current}" for c, v in state.versions.items()) +
+                      f"; route {state.route}; killed {state.killed}; rate limit "
+                      f"{state.rate_limit_rps or 'none'}")
+        else:
+            detail = "checked by hand: this control plane cannot be read"
         try:
-            state = await plane.state(scenario_id)
-        except Failed as exc:
-            raise Refusal(f"cannot read {scenario_id}'s state: {exc}") from None
-        words = ", ".join(f"{c} {v.current}" for c, v in state.versions.items())
-        self.audit.append(Entry(
-            at=time.time(), user=self.actor.user, role=self.actor.role, phase="verify",
-            action="verify", scenario=scenario_id, adapter=plane.name,
-            detail=f"{words}; route {state.route}; killed {state.killed}; rate limit "
-                   f"{state.rate_limit_rps or 'none'}"))
+            await self._append(Entry(
+                at=time.time(), user=self.actor.user, role=self.actor.role, phase="verify",
+                action="verify", scenario=scenario_id, adapter=plane.name, detail=detail))
+        except AuditError as exc:
+            raise Refusal(f"the state was read but could not be recorded: {exc}") from None
         return state
 
     async def aclose(self) -> None:

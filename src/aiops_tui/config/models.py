@@ -20,7 +20,8 @@ _ID = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 _ENV = r"^[A-Z_][A-Z0-9_]*$"
 # A value a command template may receive (deployment names, releases, versions): no spaces,
 # quotes or shell characters, never starting with "-" (it would read as an option).
-SAFE_VALUE = r"^[A-Za-z0-9_.:@/+=][A-Za-z0-9_.:@/+=-]{0,199}$"
+# Nor "@" first: some programs read "@file" as arguments from a file.
+SAFE_VALUE = r"^[A-Za-z0-9_.:/+=][A-Za-z0-9_.:@/+=-]{0,199}$"
 Role = Literal["viewer", "trainee", "responder", "commander"]
 ACTION_VALUES = frozenset({"scenario", "component", "to", "rps", "key"})  # filled per action
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h|d)$")

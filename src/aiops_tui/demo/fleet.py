@@ -50,7 +50,7 @@ class DemoFleet:
         self.faults: dict[tuple[str, str], str] = {}
         self._control_lock = threading.Lock()
         self.control_requests: list[tuple[str, str, str | None]] = []  # method, path, key
-        self._replies: dict[str, tuple[bytes, int, bytes]] = {}  # by idempotency key
+        self._replies: dict[str, tuple[bytes, int, bytes]] = {}  # key → request, answer
         self._servers: list[ThreadingHTTPServer] = []
         self._threads: list[threading.Thread] = []
 
@@ -193,13 +193,14 @@ class DemoFleet:
                 return 405, b'{"error": "GET a scenario, or POST one of its actions"}'
             if not key:
                 return 400, b'{"error": "an Idempotency-Key header is required"}'
+            asked = path.encode() + b"\n" + body
             if key in self._replies:
-                first_body, status, reply = self._replies[key]
-                if first_body != body:
+                first, status, reply = self._replies[key]
+                if first != asked:
                     return 422, b'{"error": "this Idempotency-Key came with another request"}'
                 return status, reply.replace(b'"replayed": false', b'"replayed": true')
             status, reply = self._change(sim, parts[4], body, now)
-            self._replies[key] = (body, status, reply)
+            self._replies[key] = (asked, status, reply)
             return status, reply
 
     @staticmethod
@@ -219,7 +220,10 @@ class DemoFleet:
                 elif action == "route":
                     control.set_route(str(args.get("to")))
                 elif action == "kill":
-                    control.killed = bool(args.get("on", True))
+                    on = args.get("on", True)
+                    if not isinstance(on, bool):
+                        raise ControlError("on is true or false")
+                    control.killed = on
                 elif action == "rate-limit":
                     rps = args.get("rps")
                     if rps is not None and (not isinstance(rps, int | float) or rps <= 0):

@@ -210,7 +210,8 @@ class ScenarioSim:
         if self.control.killed:  # the gateway answers with a static apology; no model call
             arrivals = 0
         elif self.control.rate_limit_rps is not None:  # the rest are turned away with 429
-            arrivals = min(arrivals, int(self.control.rate_limit_rps))
+            rps = self.control.rate_limit_rps  # a fraction: one request in some seconds
+            arrivals = min(arrivals, int(rps) + (self.app_rng.random() < rps % 1))
         concurrency = p.rps * factor * p.latency_median * 1.2
         self.load = concurrency / p.capacity
         slowdown = (1.0 + max(0.0, self.load - 0.7) * 2.5) * slow

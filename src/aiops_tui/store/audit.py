@@ -75,8 +75,8 @@ class AuditLog:
         with self._open() as con:
             con.execute("BEGIN")
             if guard is not None:
-                rows = con.execute(
-                    f"""SELECT {_COLUMNS} FROM audit WHERE scenario = ?
+                rows = con.execute(  # refusals decide nothing: never let them crowd out
+                    f"""SELECT {_COLUMNS} FROM audit WHERE scenario = ? AND outcome <> 'refused'
                         ORDER BY seq DESC LIMIT {GUARD_SEEN}""", [entry.scenario]).fetchall()
                 reason = guard([Entry(**dict(zip(_FIELDS, row, strict=True)))
                                 for row in reversed(rows)])
@@ -90,7 +90,7 @@ class AuditLog:
             con.execute(f"INSERT INTO audit VALUES ({', '.join('?' * (3 + len(_FIELDS)))})",
                         [seq, prev, sealed.hash, *(values[f] for f in _FIELDS)])
             con.execute("COMMIT")
-        self._write_head(seq, sealed.hash)
+            self._write_head(seq, sealed.hash)  # still holding the file: heads stay in order
         return sealed
 
     def _write_head(self, seq: int, hash_: str) -> None:

@@ -47,7 +47,7 @@ def fill(template: list[str], values: dict[str, str]) -> list[str]:
                 raise Failed(f"template argument {arg!r}: only plain {{name}} placeholders")
             if name not in values:
                 raise Failed(f"template argument {arg!r}: no value for {{{name}}}")
-            if not _SAFE.match(values[name]):
+            if not _SAFE.fullmatch(values[name]):
                 raise Failed(f"{{{name}}} = {values[name]!r} is not a safe argument value")
         argv.append(arg.format_map(values))
     return argv
@@ -89,7 +89,8 @@ class CommandPlane:
             raise Unknown(f"{argv[0]} still running after {self.timeout_s:g}s: killed") from None
         text = " ".join(output.decode("utf-8", "replace").split())[-OUTPUT_SHOWN:]
         if process.returncode != 0:
-            raise Failed(f"{argv[0]} exited {process.returncode}: {text or '(no output)'}")
+            raise Failed(f"{argv[0]} exited {process.returncode}: {text or '(no output)'} "
+                         "(a command may have changed something before failing: check)")
         return Reply(None, f"{argv[0]} exited 0: {text or '(no output)'}")
 
     async def aclose(self) -> None:

@@ -5,6 +5,7 @@ it): ``GET {url}/scenarios/ID`` → ``{"state": …}``; ``POST {url}/scenarios/I
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from aiops_tui.actions.models import Kind, Request, State
 from aiops_tui.config.models import HttpControl
 
 ERROR_SHOWN = 300  # characters of a control plane's error text worth showing
+_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
 class HttpPlane:
@@ -31,9 +33,12 @@ class HttpPlane:
         """Read at each call, so a token exported after start is used, never stored."""
         if not self.token_env:
             return {}
-        token = os.environ.get(self.token_env)
+        token = os.environ.get(self.token_env, "")
         if not token:
             raise Failed(f"the control plane's token is not set: export {self.token_env}")
+        if not _TOKEN.fullmatch(token):  # a header cannot carry it; httpx would echo it back
+            raise Failed(f"${self.token_env} holds characters a header cannot carry "
+                         "(spaces, line breaks or non-ASCII)")
         return {"Authorization": f"Bearer {token}"}
 
     async def aclose(self) -> None:
@@ -67,8 +72,8 @@ class HttpPlane:
         try:
             reply = await self._client.post(url, json=body,
                                             headers={"Idempotency-Key": key, **self._auth()})
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise Failed(f"the control plane cannot be reached: {_says(exc)}") from None
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.LocalProtocolError) as exc:
+            raise Failed(f"not sent: {_says(exc)}") from None
         except httpx.HTTPError as exc:  # sent, then no (whole) answer
             raise Unknown(f"no answer after sending: {_says(exc)}") from None
         if 400 <= reply.status_code < 500:
@@ -85,7 +90,10 @@ class HttpPlane:
 
 
 def _says(exc: httpx.HTTPError) -> str:
-    return f"{type(exc).__name__}" + (f" ({exc})" if str(exc) else "")
+    """The error's kind; its text only for network errors, whose text is about the network
+    (a protocol error's text can quote the headers sent)."""
+    said = str(exc) if isinstance(exc, httpx.NetworkError | httpx.TimeoutException) else ""
+    return f"{type(exc).__name__}" + (f" ({said})" if said else "")
 
 
 def _error(reply: httpx.Response) -> str:
