@@ -180,6 +180,8 @@ class Actions:
         (the scenario id, where the preview asks for it)."""
         request = preview.request
         reason = self.allowed(request.kind)
+        if reason is None and request.scenario not in self.planes:
+            reason = f"{request.scenario} has no control plane in the config"
         if reason is None and preview.typed and typed != request.scenario:
             reason = f"not confirmed: type {request.scenario} to act on production"
         if reason:
@@ -207,7 +209,7 @@ class Actions:
             outcome, message = Outcome.FAILED, f"failed: {exc}"
         except (Unknown, TimeoutError) as exc:
             outcome = Outcome.UNKNOWN
-            message = (f"unknown — verify: {exc or 'no answer in time'}; read the state "
+            message = (f"unknown — verify: {str(exc) or 'no answer in time'}; read the state "
                        "before anything else")
         except Exception as exc:  # whatever broke, the result must be written
             outcome = Outcome.UNKNOWN  # its text may carry what was sent: the type only
