@@ -23,7 +23,7 @@ from aiops_tui.alerts.evaluate import evaluate
 from aiops_tui.alerts.rules import load_rules
 from aiops_tui.runtime import settle_heap
 from bench import week_store
-from bench.fleet_refresh import add_store_arguments
+from bench.fleet_refresh import add_store_arguments, parse_store_arguments
 from bench.harness import machine, pct
 from tests.conftest import ROOT
 
@@ -34,10 +34,7 @@ MOVING = ("p95_s", "error_rate", "gpu_memory", "eval_pass_rate", "index_age_s", 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_store_arguments(parser)
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.days = 1.0
-    runs = args.runs or (5 if args.quick else 50)
+    args, runs = parse_store_arguments(parser, argv, 50)
     rules = load_rules(ROOT / "config" / "alerts.yaml")
 
     print("alert evaluation benchmark")

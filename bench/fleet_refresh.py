@@ -34,14 +34,20 @@ def add_store_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--regenerate", action="store_true", help="rebuild the store file")
 
 
+def parse_store_arguments(parser: argparse.ArgumentParser, argv: list[str] | None,
+                          runs: int) -> tuple[argparse.Namespace, int]:
+    """The arguments, with ``--quick`` applied, and how many timed runs to make."""
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.days = 1.0
+    return args, args.runs or (5 if args.quick else runs)
+
+
 # -- report --------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_store_arguments(parser)
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.days = 1.0
-    runs = args.runs or (5 if args.quick else 20)
+    args, runs = parse_store_arguments(parser, argv, 20)
 
     print("fleet-view refresh benchmark")
     print(machine())

@@ -22,7 +22,7 @@ import time
 
 from aiops_tui.ui.scenario_view import WINDOWS
 from bench import week_store
-from bench.fleet_refresh import add_store_arguments
+from bench.fleet_refresh import add_store_arguments, parse_store_arguments
 from bench.harness import machine, pct
 
 TARGET_MS = 50.0
@@ -33,10 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     add_store_arguments(parser)
     parser.add_argument("--prometheus", action="store_true",
                         help="also time the same p95 queries against a real Prometheus")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.days = 1.0
-    runs = args.runs or (5 if args.quick else 20)
+    args, runs = parse_store_arguments(parser, argv, 20)
     print("scenario-view refresh benchmark")
     print(machine())
     print(f"fleet: {args.scenarios} scenarios, {args.days:g} days, target <= {TARGET_MS:g} ms "

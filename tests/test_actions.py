@@ -282,7 +282,8 @@ async def test_a_control_plane_that_misbehaves_gives_a_clear_error_and_a_consist
     log = AuditLog(tmp_path / "t.audit.duckdb")
     entries = [s.entry for s in log.entries()]
     assert [(e.phase, e.outcome) for e in entries] == [("intent", ""), ("result", str(outcome))]
-    assert "s3cret" not in "".join(e.model_dump_json() for e in log.entries()) + result.message
+    recorded = "".join(e.model_dump_json() for e in log.entries())
+    assert "s3cret" not in recorded + result.message
     if outcome is Outcome.UNKNOWN:  # never a blind retry: the next action waits for a read
         with pytest.raises(Refusal, match="read the state first"):
             (await actions.execute(dataclasses.replace(preview, key="new"),
@@ -372,8 +373,8 @@ async def test_a_command_plane_is_checked_by_hand_and_a_bad_token_never_leaves(
     assert result.outcome is Outcome.FAILED and "a header cannot carry" in result.message
     assert Misbehaving.seen == []
     log = AuditLog(tmp_path / "t.audit.duckdb")
-    assert "s3cret" not in "".join(e.model_dump_json() for e in log.entries()) + str(caught.value) + \
-        result.message
+    recorded = "".join(e.model_dump_json() for e in log.entries())
+    assert "s3cret" not in recorded + str(caught.value) + result.message
 
 
 def test_the_demo_control_plane_ties_a_key_to_its_request(fleet: DemoFleet) -> None:

@@ -12,7 +12,6 @@ import asyncio
 import collections
 import enum
 import gc
-import getpass
 import os
 import re
 import threading
@@ -22,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aiops_tui.actions.policy import os_user
 from aiops_tui.config.models import Config, Scenario
 from aiops_tui.signals.status import EndpointStatus, FleetSnapshot, ScenarioStatus
 from aiops_tui.store import live
@@ -59,7 +59,7 @@ class Runtime:
         self.config = config
         self.runbooks = runbooks
         self.rules = rules  # None: no alerting (a bare runtime in tests and benchmarks)
-        self.user = getpass.getuser()  # who acks and silences: the OS (or SSH) user
+        self.user = os_user()  # who acks and silences: the OS (or SSH) user, as actions
         self.book: Book | None = None
         self.readings: RollupReadings | None = None
         # Filled under the store lock, emptied on the event loop: a deque is safe for both.

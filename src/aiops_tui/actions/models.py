@@ -8,7 +8,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Component = Literal["model", "prompt", "index"]
-COMPONENTS: tuple[Component, ...] = ("model", "prompt", "index")
 
 
 class Kind(enum.StrEnum):
