@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable
 
+from aiops_tui.actions.models import Kind
+from aiops_tui.actions.policy import refusal
 from aiops_tui.alerts.rules import load_alerting
 from aiops_tui.config import load_config
 from aiops_tui.demo.fleet import DemoFleet
@@ -148,6 +150,13 @@ class Replay:
                  details: dict[tuple[str, float], ScenarioDetail]) -> None:
         self.config, self.snapshot, self.details = config, snapshot, details
         self.mode, self.holder, self.interval = "writer", "PID 1", 3600.0
+        self.role, self.read_only = "responder", False
+
+    def refusal(self, kind: Kind) -> str | None:
+        return refusal(kind, self.role, self.read_only)  # type: ignore[arg-type]
+
+    def audit_entries(self) -> list:
+        return []
 
     def detail(self, scenario_id: str, window_s: float) -> ScenarioDetail | None:
         return self.details.get((scenario_id, window_s))

@@ -19,6 +19,9 @@ EXIT_STORE = 3
 EXIT_FLEET = 4
 
 
+READ_ONLY_HELP = "watch only: every action is refused (shown as a READ-ONLY badge)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aiops-tui", description="Keyboard-driven console for production AI systems.")
@@ -36,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7, help="simulation seed (default 7)")
     demo.add_argument("--store", help=store_help)
     demo.add_argument("--config", help="fleet config (default: the bundled demo)")
+    demo.add_argument("--read-only", action="store_true", help=READ_ONLY_HELP)
     fleet = add("fleet", "Serve only the demo fleet at the config's addresses until interrupted.")
     fleet.add_argument("--seed", type=int, default=7, help="simulation seed (default 7)")
     fleet.add_argument("--config", help="fleet config (default: the bundled demo)")
@@ -44,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--store", help=store_help)
     run.add_argument("--headless", action="store_true",
                      help="collect without a UI, like a daemon, until interrupted")
+    run.add_argument("--read-only", action="store_true", help=READ_ONLY_HELP)
     status = add("status", "Print each scenario's current signals.")
     status.add_argument("--config", help=config_help)
     status.add_argument("--store", help=store_help)
@@ -114,8 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "audit":
         return cli_act.audit(store, args)
     if args.command == "demo":
-        return _demo(config, store, alerting, args.seed)
-    return _run(config, store, alerting, args.headless, label=str(path.name))
+        return _demo(config, store, alerting, args.seed, args.read_only)
+    return _run(config, store, alerting, args.headless, label=str(path.name),
+                read_only=args.read_only)
 
 
 def _default_store(config_path: Path) -> Path:
@@ -214,15 +220,15 @@ def _runtime(config, store: Path, alerting):  # type: ignore[no-untyped-def]
 
 
 def _run(config, store: Path, alerting, headless: bool,  # type: ignore[no-untyped-def]
-         label: str) -> int:
+         label: str, read_only: bool = False) -> int:
     if not headless:
         # The console opens the store in its first cycle, after the first frame is painted;
         # a store it cannot use is reported in its top bar.
         from aiops_tui.runtime import Runtime
         from aiops_tui.ui.app import AiopsApp
 
-        AiopsApp(Runtime(config, store, rules=alerting[0], runbooks=alerting[1]),
-                 label=label).run()
+        AiopsApp(Runtime(config, store, rules=alerting[0], runbooks=alerting[1],
+                         read_only=read_only), label=label).run()
         return 0
     runtime = _runtime(config, store, alerting)
     if runtime is None:
@@ -250,7 +256,8 @@ async def _headless(runtime, run_headless) -> None:  # type: ignore[no-untyped-d
         await runtime.aclose()
 
 
-def _demo(config, store: Path, alerting, seed: int) -> int:  # type: ignore[no-untyped-def]
+def _demo(config, store: Path, alerting, seed: int,  # type: ignore[no-untyped-def]
+          read_only: bool) -> int:
     try:
         fleet = _start_fleet(config, seed)
     except OSError as exc:
@@ -260,7 +267,8 @@ def _demo(config, store: Path, alerting, seed: int) -> int:  # type: ignore[no-u
         return EXIT_FLEET
     _backfill_demo(config, store)
     try:
-        return _run(config, store, alerting, headless=False, label="demo fleet")
+        return _run(config, store, alerting, headless=False, label="demo fleet",
+                    read_only=read_only)
     finally:
         if fleet is not None:
             fleet.stop()

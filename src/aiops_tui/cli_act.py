@@ -156,8 +156,7 @@ def audit(store: Path, args: argparse.Namespace) -> int:
             print(json.dumps({"seq": sealed.seq, **e.model_dump(mode="json"),
                               "hash": sealed.hash}))
             continue
-        change = f"{e.before or '?'} → {e.to or '?'}" if e.before or e.to else ""
         at = datetime.fromtimestamp(e.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
-        print(f"{sealed.seq:>5} {at} {e.user}({e.role}) {e.phase:<7} {e.action:<10} "
-              f"{e.scenario} {change} {e.outcome} {e.detail}".rstrip())
+        print(f"{sealed.seq:>5} {at} {e.user}({e.role}) {e.phase:<7} {e.what:<16} "
+              f"{e.scenario} {e.change} {e.outcome} {e.detail}".rstrip())
     return 0

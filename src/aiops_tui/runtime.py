@@ -21,13 +21,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aiops_tui.actions.policy import os_user
+from aiops_tui.actions.policy import os_user, refusal, role_of
 from aiops_tui.config.models import Config, Scenario
 from aiops_tui.signals.status import EndpointStatus, FleetSnapshot, ScenarioStatus
 from aiops_tui.store import live
 from aiops_tui.store.minutes import GAUGES
 
 if TYPE_CHECKING:
+    from aiops_tui.actions.models import Kind
+    from aiops_tui.actions.service import Actions
     from aiops_tui.alerts.book import Book, Notification
     from aiops_tui.alerts.notify import Dispatcher
     from aiops_tui.alerts.readings import RollupReadings
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
     from aiops_tui.signals.status import AlertView
     from aiops_tui.signals.window import Window
     from aiops_tui.sources.collector import Collection, Collector
+    from aiops_tui.store.audit import AuditLog
+    from aiops_tui.store.audit_chain import Sealed
     from aiops_tui.store.db import Store
     from aiops_tui.store.minutes import MinuteRow
     from aiops_tui.store.points import AlertEvent, EvalRow, ManifestRow
@@ -45,6 +49,7 @@ STALE_AFTER_INTERVALS = 3
 RUNBOOK_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 # Minute rollups the alert windows sum from memory; older parts of a window use whole hours.
 ALERT_MINUTES_S = 8 * 3600.0
+AUDIT_SHOWN = 500  # the newest audit entries the console shows (``aiops-tui audit``: all)
 
 
 class Mode(enum.StrEnum):
@@ -55,11 +60,16 @@ class Mode(enum.StrEnum):
 class Runtime:
     def __init__(self, config: Config, store_path: Path,
                  clock: Callable[[], float] = time.time, rules: AlertRules | None = None,
-                 runbooks: Path | None = None) -> None:
+                 runbooks: Path | None = None, read_only: bool = False) -> None:
         self.config = config
         self.runbooks = runbooks
         self.rules = rules  # None: no alerting (a bare runtime in tests and benchmarks)
-        self.user = os_user()  # who acks and silences: the OS (or SSH) user, as actions
+        self.user = os_user()  # who acks, silences and acts: the OS (or SSH) user
+        self.role = role_of(self.user, config.access)
+        self.read_only = read_only or config.access.read_only
+        self._actions: Actions | None = None
+        self._audit: AuditLog | None = None
+        self._audit_read: tuple[object, list[Sealed]] | None = None  # see ``audit_entries``
         self.book: Book | None = None
         self.readings: RollupReadings | None = None
         # Filled under the store lock, emptied on the event loop: a deque is safe for both.
@@ -144,6 +154,8 @@ class Runtime:
     async def aclose(self) -> None:
         with self._store_lock:
             self._closing = True
+        if self._actions is not None:
+            await self._actions.aclose()
         if self._dispatcher:
             await self._dispatcher.aclose()
         if self._collector:
@@ -270,6 +282,42 @@ class Runtime:
             return (self.runbooks / f"{runbook_id}.md").read_text(encoding="utf-8")
         except OSError:
             return None
+
+    # -- actions (``actions.service``; the audit log is its own file, so followers act too) --
+    def refusal(self, kind: Kind) -> str | None:
+        """Why this operator may not do ``kind`` at all (screens dim it), or None."""
+        return refusal(kind, self.role, self.read_only)
+
+    @property
+    def actions(self) -> Actions:
+        """Made when first used: the control planes' clients stay off the start path."""
+        if self._actions is None:
+            from aiops_tui.actions.planes import planes_for
+            from aiops_tui.actions.service import Actions, Actor
+
+            self._actions = Actions(self.config, self.audit, Actor(
+                self.user, self.role, self.read_only), planes_for(self.config))
+        return self._actions
+
+    @property
+    def audit(self) -> AuditLog:
+        if self._audit is None:
+            from aiops_tui.paths import audit_path
+            from aiops_tui.store.audit import AuditLog
+
+            self._audit = AuditLog(audit_path(self.store_path))
+        return self._audit
+
+    def audit_entries(self) -> list[Sealed]:
+        """The newest audit entries, oldest first; read again only when the head (which every
+        append rewrites, whichever process appends) moved. Blocking: called in a thread;
+        raises ``AuditError``."""
+        head = self.audit.head()
+        if head is None:
+            return []
+        if self._audit_read is None or self._audit_read[0] != head:
+            self._audit_read = head, self.audit.entries(limit=AUDIT_SHOWN)
+        return self._audit_read[1]
 
     # -- the operator's hand on alerts ---------------------------------------------------------
     def handle_alert(self, action: str, scenario: str, rule: str, seconds: float = 0.0,

@@ -88,6 +88,30 @@ def sharing(config: Config, scenario: Scenario, request: Request) -> tuple[str, 
     return tuple(sorted(out))
 
 
+def _resolved(request: Request, state: State | None) -> tuple[Request, str | None]:
+    """The request with what it left open filled from the state (a rollback's last known
+    good; a route or kill switch left open flips it), or why it cannot be."""
+    scenario = request.scenario
+    to = request.to
+    match request.kind:
+        case Kind.ROLLBACK if state is not None:
+            v = state.versions.get(request.component or "")
+            to = to or (v.last_known_good if v else None)
+            if v is None or to is None:
+                return request, (f"{scenario}'s control plane knows no last good "
+                                 f"{request.component}: name the version")
+            if to == v.current:
+                return request, f"{scenario} already serves {request.component} {to}"
+        case Kind.ROUTE if to is None:
+            if state is None:
+                return request, (f"{scenario}'s control plane cannot say where it routes: "
+                                 "name primary or fallback")
+            to = "primary" if state.route == "fallback" else "fallback"
+        case Kind.KILL if to is None:  # unreadable: the switch goes on, as asked
+            to = "off" if state is not None and state.killed else "on"
+    return request.model_copy(update={"to": to}), None
+
+
 class Actions:
     def __init__(self, config: Config, audit: AuditLog, actor: Actor,
                  planes: dict[str, ControlPlane]) -> None:
@@ -140,17 +164,9 @@ class Actions:
             except Failed as exc:
                 raise Refusal(f"cannot read {scenario.id}'s state, so cannot say what would "
                               f"change: {exc}") from None
-        if request.kind is Kind.ROLLBACK and state is not None:
-            v = state.versions.get(request.component or "")
-            target = request.to or (v.last_known_good if v else None)
-            if v is None or target is None:
-                raise await self._refuse(
-                    request, f"{scenario.id}'s control plane knows no last good "
-                    f"{request.component}: name one with --to")
-            if target == v.current:
-                raise await self._refuse(
-                    request, f"{scenario.id} already serves {request.component} {target}")
-            request = request.model_copy(update={"to": target})
+        request, reason = _resolved(request, state)
+        if reason:
+            raise await self._refuse(request, reason)
         before, after = describe(request, state)
         return Preview(request, scenario.environment, before, after,
                        sharing(self.config, scenario, request),
@@ -168,9 +184,9 @@ class Actions:
             return "the kill switch goes on or off"
         if request.kind is Kind.RATE_LIMIT and request.rps is None and request.to != "off":
             return "a rate limit needs requests per second (or off to lift it)"
-        if request.kind is Kind.ROUTE and request.to not in ("primary", "fallback"):
+        if request.kind is Kind.ROUTE and request.to not in (None, "primary", "fallback"):
             return "route to primary or fallback"
-        if request.kind is Kind.ROUTE and request.to == "fallback" and \
+        if request.kind is Kind.ROUTE and request.to != "primary" and \
                 scenario.route.fallback is None:
             return f"{scenario.id} has no fallback target in the config"
         return None

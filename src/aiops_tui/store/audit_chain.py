@@ -35,6 +35,15 @@ class Entry(BaseModel):
     detail: str = ""
     duration_ms: float | None = None
 
+    @property
+    def what(self) -> str:
+        return self.action + (f" {self.component}" if self.component else "")
+
+    @property
+    def change(self) -> str:
+        """From → to in words, as every listing shows it."""
+        return f"{self.before or '?'} → {self.to or '?'}" if self.before or self.to else ""
+
 
 class Sealed(BaseModel):
     """An entry as stored: its place in the chain and the hashes that hold it there."""

@@ -1,7 +1,8 @@
 """``a``: the alerts pane. Pages first, then tickets, then the weekly review; oldest first.
 
 Acting on an alert takes a capital letter (``A`` ack, ``S`` silence, ``U`` unsilence), so a
-key pressed twice to open the pane never acknowledges a page by accident. The runtime stores
+key pressed twice to open the pane never acknowledges a page by accident; so do the actions on
+its scenario (``R`` rollback, ``F`` fallback route, …), as in the fleet view. The runtime stores
 who did what before the pane shows it done.
 """
 
@@ -20,6 +21,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from aiops_tui.config.models import parse_duration
 from aiops_tui.signals.status import AlertView, FleetSnapshot
 from aiops_tui.ui import format as fmt
+from aiops_tui.ui.acting import ACTION_BINDINGS, ActsOnScenario
 from aiops_tui.ui.topbar import TopBar
 
 TIER_STYLE = {"page": "bold red", "ticket": "yellow", "review": "cyan"}
@@ -121,16 +123,17 @@ class SilenceScreen(ModalScreen[tuple[float, str] | None]):
         self.dismiss(None)
 
 
-class AlertsScreen(Screen[None]):
+class AlertsScreen(ActsOnScenario, Screen[None]):
     BINDINGS = [
         Binding("escape,a", "app.pop_screen", "Back", id="alerts-back"),
         Binding("enter", "open", "Scenario", id="alert-open"),
         Binding("b", "runbook", "Runbook", id="alert-runbook"),
         Binding("A", "handle('ack')", "Ack", id="alert-ack"),
         Binding("S", "silence", "Silence", id="alert-silence"),
-        Binding("U", "handle('unsilence')", "Unsilence", id="alert-unsilence"),
+        Binding("U", "handle('unsilence')", "Unsilence", id="alert-unsilence", show=False),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        *ACTION_BINDINGS,
     ]
 
     def __init__(self) -> None:
@@ -145,7 +148,7 @@ class AlertsScreen(Screen[None]):
             table: DataTable[Text] = DataTable(id="alerts", cursor_type="row")
             yield table
             yield Static(id="alert-detail")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -190,6 +193,10 @@ class AlertsScreen(Screen[None]):
         if not self.alerts or not table.row_count:
             return None
         return self.alerts[min(table.cursor_row, len(self.alerts) - 1)]
+
+    @property
+    def acting_on(self) -> str | None:
+        return self.selected.scenario if self.selected else None
 
     # -- actions -----------------------------------------------------------------------------
     def action_open(self) -> None:

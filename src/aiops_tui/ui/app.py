@@ -14,12 +14,16 @@ from textual.message import Message
 from aiops_tui import __version__
 from aiops_tui.config.models import Config
 from aiops_tui.signals.status import AlertView, FleetSnapshot
+from aiops_tui.ui.acting import Acted, ActionFlow
 from aiops_tui.ui.fleet_view import FleetView
 from aiops_tui.ui.format import clean
 from aiops_tui.ui.topbar import TopBar
 
 if TYPE_CHECKING:
+    from aiops_tui.actions.models import Kind
+    from aiops_tui.actions.service import Actions
     from aiops_tui.signals.detail import ScenarioDetail
+    from aiops_tui.store.audit_chain import Sealed
 
 
 class Source(Protocol):
@@ -28,6 +32,8 @@ class Source(Protocol):
     config: Config
     mode: object
     holder: str
+    role: str
+    read_only: bool
 
     @property
     def interval(self) -> float: ...
@@ -50,6 +56,17 @@ class Source(Protocol):
 
     def runbook(self, runbook_id: str) -> str | None: ...
 
+    def refusal(self, kind: Kind) -> str | None:
+        """Why this operator may not take ``kind`` (cheap: the keys ask it to dim)."""
+        ...
+
+    @property
+    def actions(self) -> Actions: ...
+
+    def audit_entries(self) -> list[Sealed]:
+        """Blocking (it may read the audit log): called in a thread."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -65,6 +82,13 @@ def alert_badge(snapshot: FleetSnapshot) -> Text:
     return badge
 
 
+def _action_commands() -> type:
+    """The palette's actions, imported when the palette first opens."""
+    from aiops_tui.ui.palette import ActionCommands
+
+    return ActionCommands
+
+
 class SnapshotReady(Message):
     def __init__(self, snapshot: FleetSnapshot | None, error: str = "") -> None:
         super().__init__()
@@ -76,11 +100,15 @@ class AiopsApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "aiops-tui"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {_action_commands}
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
-        Binding("p", "pause", "Pause", id="pause"),
+        # The footer shows what an incident needs first; ``?`` lists every key.
+        Binding("p", "pause", "Pause", id="pause", show=False),
         Binding("a", "alerts", "Alerts", id="alerts"),
+        Binding("t", "audit", "Audit", id="audit", show=False),
+        Binding("colon", "command", "Command", id="command", show=False),
     ]
 
     def __init__(self, source: Source, label: str = "") -> None:
@@ -94,6 +122,7 @@ class AiopsApp(App[None]):
         self._taken: tuple[float, list[AlertView]] | None = None  # see ``take_alerts``
         self.started = time.perf_counter()
         self.first_frame_s: float | None = None
+        self.flow = ActionFlow(self)
 
     def get_default_screen(self) -> FleetView:
         return FleetView()  # the base screen itself: no blank screen painted first
@@ -157,6 +186,10 @@ class AiopsApp(App[None]):
         line.append(f" {mode.upper()} ", style="reverse")
         if mode == "follower":
             line.append(f" of {self.source.holder}", style="dim")
+        if self.source.read_only or self.source.role in ("viewer", "trainee"):
+            line.append("  ")
+            line.append(" READ-ONLY " if self.source.read_only else
+                        f" {self.source.role.upper()} ", style="bold black on yellow")
         if self.paused:
             line.append("  ")
             line.append(" ⏸ PAUSED ", style="reverse yellow")
@@ -199,6 +232,43 @@ class AiopsApp(App[None]):
 
         if not isinstance(self.screen, AlertsScreen):
             self.push_screen(AlertsScreen())
+
+    def action_audit(self) -> None:
+        from aiops_tui.ui.audit_screen import AuditScreen
+
+        if not isinstance(self.screen, AuditScreen):
+            self.push_screen(AuditScreen())
+
+    def action_command(self) -> None:
+        from aiops_tui.ui.action_screens import CommandScreen
+
+        self.push_screen(CommandScreen(), lambda line: self.run_command(line or ""))
+
+    def run_command(self, line: str) -> None:
+        """A command-mode line: an action through the same flow as its key, or a view."""
+        from aiops_tui.actions.command_line import CommandError, parse
+        from aiops_tui.ui.audit_screen import AuditScreen
+
+        if not line.strip():
+            return
+        try:
+            command = parse(line)
+        except CommandError as exc:
+            self.notify(str(exc), title="not a command", severity="warning", markup=False)
+            return
+        if command.request is not None:
+            self.flow.start(command.request)
+        elif command.verb == "verify":
+            self.flow.verify(command.scenario or "")
+        elif command.verb == "open":
+            self.open_scenario(command.scenario or "")
+        else:
+            self.push_screen(AuditScreen(command.scenario))
+
+    def on_acted(self, _: Acted) -> None:
+        reread = getattr(self.screen, "audit_changed", None)
+        if reread is not None:
+            reread()
 
     def take_alerts(self, at: float, views: list[AlertView]) -> None:
         """Alerts as an ack or silence at ``at`` left them, shown now rather than next cycle;

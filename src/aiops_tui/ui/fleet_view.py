@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from aiops_tui.signals.status import FleetSnapshot, Health, ScenarioStatus
 from aiops_tui.ui import format as fmt
+from aiops_tui.ui.acting import ACTION_BINDINGS, ActsOnScenario
 from aiops_tui.ui.topbar import TopBar
 
 
@@ -110,7 +111,7 @@ def problem_lines(order: list[ScenarioStatus]) -> Text:
     return out
 
 
-class FleetView(Screen[None]):
+class FleetView(ActsOnScenario, Screen[None]):
     """Scenarios as rows, worst first. Cells are diffed: an unchanged value writes nothing."""
 
     BINDINGS = [
@@ -120,6 +121,7 @@ class FleetView(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter", id="clear-filter", show=False),
         Binding("j", "cursor_down", "Down", id="down", show=False),
         Binding("k", "cursor_up", "Up", id="up", show=False),
+        *ACTION_BINDINGS,
     ]
 
     def __init__(self) -> None:
@@ -137,7 +139,7 @@ class FleetView(Screen[None]):
             table.fixed_columns = 2
             yield table
             yield Static(id="problems")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -194,6 +196,10 @@ class FleetView(Screen[None]):
         if not table.row_count:
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    @property
+    def acting_on(self) -> str | None:
+        return self.selected
 
     # -- actions -----------------------------------------------------------------------------
     def action_open(self) -> None:

@@ -11,7 +11,10 @@ from rich.text import Text
 from aiops_tui.config.models import Scenario
 from aiops_tui.signals.detail import ScenarioDetail
 from aiops_tui.signals.status import ScenarioStatus
+from aiops_tui.store.audit_chain import Sealed
 from aiops_tui.ui import format as fmt
+
+ACTIONS_SHOWN = 6
 
 
 def _table(title: str, *columns: str) -> Table:
@@ -139,6 +142,20 @@ def ledger(detail: ScenarioDetail) -> Table:
                    f"{e.minutes} min, not yet known good")
         _row(table, e.kind, e.version, when(e.first_seen), when(e.last_seen),
              "● live" if e.live else "", verdict)
+    return table
+
+
+def acted(entries: list[Sealed]) -> Table:
+    """What was done to the scenario, newest first: results, state reads, and intents still
+    waiting for their result."""
+    answered = {s.entry.key for s in entries if s.entry.phase == "result"}
+    shown = [s for s in entries if s.entry.phase != "intent" or s.entry.key not in answered]
+    table = _table("Actions (audit log; t shows all)", "when", "who", "action", "change",
+                   "outcome")
+    for s in reversed(shown[-ACTIONS_SHOWN:]):
+        e = s.entry
+        outcome = e.outcome or ("in flight" if e.phase == "intent" else e.phase)
+        _row(table, when(e.at), f"{e.user} ({e.role})", e.what, e.change, outcome)
     return table
 
 

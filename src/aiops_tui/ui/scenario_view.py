@@ -17,7 +17,9 @@ from textual_plotext import PlotextPlot
 from aiops_tui.config.models import Scenario
 from aiops_tui.signals.detail import ScenarioDetail
 from aiops_tui.signals.status import FleetSnapshot, ScenarioStatus
+from aiops_tui.store.audit_chain import Sealed
 from aiops_tui.ui import charts, scenario_panels
+from aiops_tui.ui.acting import ACTION_BINDINGS, ActsOnScenario
 from aiops_tui.ui.format import clean
 from aiops_tui.ui.topbar import TopBar
 
@@ -25,7 +27,7 @@ WINDOWS = {"15m": 900.0, "1h": 3600.0, "6h": 6 * 3600.0, "24h": 86400.0, "7d": 7
 WIDE = 110  # from this width the charts sit two by two
 
 
-class ScenarioView(Screen[None]):
+class ScenarioView(ActsOnScenario, Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("d", "describe", "Describe", id="describe"),
@@ -34,6 +36,7 @@ class ScenarioView(Screen[None]):
           for i, label in enumerate(WINDOWS, start=1)),
         Binding("j", "scroll_down", "Down", id="scroll-down", show=False),
         Binding("k", "scroll_up", "Up", id="scroll-up", show=False),
+        *ACTION_BINDINGS,
     ]
 
     def __init__(self, scenario: Scenario) -> None:
@@ -44,6 +47,7 @@ class ScenarioView(Screen[None]):
         self.detail: ScenarioDetail | None = None  # over self.window, when the store answers
         self._detail_window = ""
         self._chart_key: tuple[object, ...] = ()
+        self.acted: list[Sealed] = []  # this scenario's audit entries, oldest first
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -55,12 +59,23 @@ class ScenarioView(Screen[None]):
                     yield PlotextPlot(id=f"chart-{panel}")
             yield Static(id="history")
             yield Static(id="context")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#charts").display = False
         self.app.paint()  # type: ignore[attr-defined]
         self.app.paint_topbar()  # type: ignore[attr-defined]
+
+    @property
+    def acting_on(self) -> str:
+        return self.scenario.id
+
+    def on_screen_resume(self) -> None:
+        self.app.paint()  # type: ignore[attr-defined]
+        self.app.paint_topbar()  # type: ignore[attr-defined]
+
+    def audit_changed(self) -> None:
+        self.fetch()
 
     def on_resize(self) -> None:
         self.query_one("#charts", Grid).styles.grid_size_columns = 2 if self.size.width >= WIDE \
@@ -75,12 +90,19 @@ class ScenarioView(Screen[None]):
     @work(exclusive=True, group="detail", exit_on_error=False)
     async def fetch(self) -> None:
         """The window's picture from the store, in a thread (it runs SQL)."""
+        from aiops_tui.store.audit import AuditError
+
         window = self.window
         source = self.app.source  # type: ignore[attr-defined]
         detail = await asyncio.to_thread(source.detail, self.scenario.id, WINDOWS[window])
+        try:
+            entries = await asyncio.to_thread(source.audit_entries)
+        except AuditError:
+            entries = []  # the audit view says why; the numbers matter more here
+        self.acted = [s for s in entries if s.entry.scenario == self.scenario.id]
         if window == self.window:
             self.detail, self._detail_window = detail, window
-            self._paint()
+        self._paint()
 
     # -- painting ----------------------------------------------------------------------------
     @property
@@ -104,6 +126,8 @@ class ScenarioView(Screen[None]):
         else:
             parts += [scenario_panels.spend(detail), Text("")]
         parts += [scenario_panels.versions(status, self.scenario, detail), Text("")]
+        if self.acted:
+            parts += [scenario_panels.acted(self.acted), Text("")]
         if detail is not None:
             parts += [scenario_panels.ledger(detail), Text("")]
         parts.append(scenario_panels.evals(status, detail))

@@ -1,0 +1,186 @@
+"""Acting from the console: the keys every scenario-bearing screen shares, and the one flow
+they, command mode and the palette all take (ask what is missing → preview → confirm →
+execute → say how it went). What may be done is decided in ``actions``; this only shows it.
+
+Every action key is a capital letter: a lowercase key pressed by habit (``k`` to move up)
+never opens one, and even then the confirmation starts on Cancel.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from textual.app import App
+from textual.binding import Binding
+from textual.events import Key
+from textual.message import Message
+
+from aiops_tui.actions.models import Kind, Outcome, Request
+
+if TYPE_CHECKING:
+    from aiops_tui.actions.models import State
+
+# Which key does what; ``act`` names the Kind, ``verify`` reads the state after a doubt.
+ACTION_BINDINGS = [
+    Binding("R", "act('rollback')", "Rollback", id="act-rollback"),
+    Binding("F", "act('route')", "Fallback", id="act-route"),
+    Binding("X", "act('kill')", "Kill switch", id="act-kill", show=False),
+    Binding("L", "act('rate-limit')", "Rate limit", id="act-rate-limit", show=False),
+    Binding("V", "verify", "Verify state", id="act-verify", show=False),
+]
+_KEYS = {b.key: b.action for b in ACTION_BINDINGS}
+NAME = {Kind.ROLLBACK: "Roll back", Kind.ROUTE: "Route", Kind.KILL: "Kill switch",
+        Kind.RATE_LIMIT: "Rate limit"}
+
+
+class Acted(Message):
+    """An action or state read finished: audit-backed views read the log again."""
+
+
+class ActsOnScenario:
+    """Mixed into a screen that has a scenario under the cursor (``acting_on``). Actions this
+    operator may not take are dimmed in the footer; their key still answers, with the reason
+    (and the attempt is recorded, like any refusal)."""
+
+    app: App[None]
+
+    @property
+    def acting_on(self) -> str | None:
+        raise NotImplementedError
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """None dims the key (False would hide it: the operator should see what exists)."""
+        if action == "act" and self.app.source.refusal(Kind(parameters[0])):  # type: ignore[attr-defined]
+            return None
+        return True
+
+    def on_key(self, event: Key) -> None:
+        """A dimmed action's key: Textual does not run it, so say why here."""
+        action = _KEYS.get(event.key)
+        if action is None or not action.startswith("act("):
+            return
+        kind = Kind(action[5:-2])
+        if self.app.source.refusal(kind) is not None and self.acting_on:  # type: ignore[attr-defined]
+            event.stop()
+            self.action_act(str(kind))
+
+    def action_act(self, kind: str) -> None:
+        if self.acting_on:
+            self.app.flow.start(Request(kind=Kind(kind), scenario=self.acting_on))  # type: ignore[attr-defined]
+
+    def action_verify(self) -> None:
+        if self.acting_on:
+            self.app.flow.verify(self.acting_on)  # type: ignore[attr-defined]
+
+
+def state_words(state: State) -> str:
+    versions = ", ".join(f"{c} {v.current}" for c, v in state.versions.items())
+    limit = f"{state.rate_limit_rps:g} rps" if state.rate_limit_rps else "no rate limit"
+    return f"{versions}; route {state.route}; {'KILLED' if state.killed else 'serving'}; {limit}"
+
+
+class ActionFlow:
+    """One action at a time per scenario in this console; the audit guard stops the rest
+    (another console, ``aiops-tui act``) at execute."""
+
+    def __init__(self, app: App[None]) -> None:
+        self.app = app
+        self.in_flight: dict[str, tuple[Kind, float]] = {}  # scenario → (kind, since)
+
+    @property
+    def actions(self):  # type: ignore[no-untyped-def]
+        return self.app.source.actions  # type: ignore[attr-defined]
+
+    def _say(self, text: str, title: str = "", severity: str = "information",
+             timeout: float = 8.0) -> None:
+        self.app.notify(text, title=title, severity=severity, markup=False,  # type: ignore[arg-type]
+                        timeout=timeout)
+
+    def start(self, request: Request) -> None:
+        busy = self.in_flight.get(request.scenario)
+        if busy is not None:
+            kind, since = busy
+            self._say(f"{kind} on {request.scenario} is in flight "
+                      f"({time.monotonic() - since:.0f}s): its result comes first; "
+                      "nothing else was sent", title="not sent", severity="warning")
+            return
+        self.app.run_worker(self._run(request), group=f"act-{request.scenario}",
+                            exit_on_error=False)
+
+    async def _run(self, request: Request) -> None:
+        from aiops_tui.actions.service import Refusal
+        from aiops_tui.ui.action_screens import AskScreen, ComponentScreen, ConfirmScreen
+
+        app = self.app
+        if self.app.source.refusal(request.kind) is None:  # type: ignore[attr-defined]
+            # What the key leaves open is asked first; a refused operator is not asked.
+            if request.kind is Kind.ROLLBACK and request.component is None:
+                component = await app.push_screen_wait(ComponentScreen(request.scenario))
+                if component is None:
+                    return
+                request = request.model_copy(update={"component": component})
+            if request.kind is Kind.RATE_LIMIT and request.rps is None and request.to is None:
+                answer = await app.push_screen_wait(AskScreen(
+                    f"Rate limit {request.scenario}", "requests per second, or off",
+                    rps_problem))
+                if answer is None:
+                    return
+                request = request.model_copy(update=(
+                    {"to": "off"} if answer == "off" else {"rps": float(answer)}))
+        try:
+            preview = await self.actions.preview(request)
+        except Refusal as exc:
+            self._say(str(exc), title=f"{request.kind} refused", severity="error")
+            return
+        typed = await app.push_screen_wait(ConfirmScreen(preview))
+        if typed is None:
+            self._say(f"{request.kind} on {request.scenario} cancelled: nothing was sent",
+                      timeout=4.0)
+            return
+        if request.scenario in self.in_flight:  # confirmed while another was sent
+            self.start(request)
+            return
+        self.in_flight[request.scenario] = (request.kind, time.monotonic())
+        try:
+            result = await self.actions.execute(preview, typed)
+        except Refusal as exc:
+            self._say(str(exc), title=f"{request.kind} refused", severity="error")
+            return
+        finally:
+            self.in_flight.pop(request.scenario, None)
+            app.post_message(Acted())
+        severity = {Outcome.DONE: "information", Outcome.FAILED: "error"}.get(
+            result.outcome, "warning")
+        hint = f"\npress V (or :verify {request.scenario}) to read the state" \
+            if result.outcome is Outcome.UNKNOWN else ""
+        self._say(result.message + hint, title=f"{request.kind} {result.outcome}",
+                  severity=severity, timeout=8.0 if result.outcome is Outcome.DONE else 30.0)
+
+    def verify(self, scenario: str) -> None:
+        self.app.run_worker(self._verify(scenario), group=f"act-{scenario}",
+                            exit_on_error=False)
+
+    async def _verify(self, scenario: str) -> None:
+        from aiops_tui.actions.service import Refusal
+
+        try:
+            state = await self.actions.verify(scenario)
+        except Refusal as exc:
+            self._say(str(exc), title="verify refused", severity="error")
+            return
+        finally:
+            self.app.post_message(Acted())
+        self._say(f"{scenario}: {state_words(state)}" if state else
+                  f"{scenario}: recorded as checked by hand", title="state read", timeout=15.0)
+
+
+def rps_problem(text: str) -> str | None:
+    """Why ``text`` is not a rate (requests per second above 0, or off)."""
+    if text == "off":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return "a number of requests per second, or off"
+    return None if 0 < value < float("inf") else "above 0, or off to lift the limit"
