@@ -387,3 +387,33 @@ def test_the_demo_control_plane_ties_a_key_to_its_request(fleet: DemoFleet) -> N
     assert fleet.sims["support-chat"].control.rate_limit_rps is None
     assert httpx.post(f"{base}/scenarios/code-review/kill", json={"on": "false"},
                       headers={"Idempotency-Key": "k2"}).status_code == 409
+
+
+def test_command_mode_lines_become_the_requests_the_keys_make() -> None:
+    from aiops_tui.actions.command_line import CommandError, parse
+
+    assert parse(":rollback support-chat prompt").request == Request(
+        kind=Kind.ROLLBACK, scenario="support-chat", component="prompt")
+    assert parse("rollback doc-search index idx-2026-11-01").request.to == "idx-2026-11-01"
+    assert parse("route support-chat").request.to is None  # flips, from the state
+    assert parse("rl claims-triage 2.5").request.rps == 2.5
+    assert parse("rate-limit claims-triage off").request.to == "off"
+    assert parse("kill code-review off").request.to == "off"
+    assert (parse("verify doc-search").verb, parse("audit").scenario) == ("verify", None)
+    for bad in ("", "rollback", "rollback s", "rollback s weights", "route s sideways",
+                "rate-limit s 0", "rate-limit s -3", "rate-limit s nan", "kill s maybe",
+                "rollback s model v1 v2", "drop table", "verify a b"):
+        with pytest.raises(CommandError):
+            parse(bad)
+
+
+async def test_a_route_or_kill_left_open_flips_what_the_control_plane_says(
+        fleet: DemoFleet, tmp_path: Path) -> None:
+    actions = actions_on(fleet.config, tmp_path)
+    route = await actions.preview(Request(kind=Kind.ROUTE, scenario="doc-search"))
+    kill = await actions.preview(Request(kind=Kind.KILL, scenario="doc-search"))
+    assert (route.request.to, route.after, kill.request.to) == ("fallback", "fallback", "on")
+    await actions.execute(kill, "doc-search")
+    again = await actions.preview(Request(kind=Kind.KILL, scenario="doc-search"))
+    assert (again.before, again.after) == ("killed", "serving")
+    await actions.aclose()

@@ -13,6 +13,7 @@ from aiops_tui.config import Config
 from aiops_tui.demo.fleet import DemoFleet
 from aiops_tui.paths import audit_path
 from aiops_tui.runtime import Runtime
+from aiops_tui.signals.status import Health
 from aiops_tui.store.audit import AuditLog
 from aiops_tui.store.audit_chain import verify
 from aiops_tui.ui.action_screens import ComponentScreen, ConfirmScreen
@@ -140,7 +141,7 @@ async def test_a_viewer_is_refused_by_key_command_mode_and_palette_and_each_is_r
                                ("result", "rate-limit", "refused")]
 
 
-async def test_read_only_shows_a_badge_and_a_second_press_in_flight_sends_nothing(
+async def test_read_only_badge_cursor_kept_across_resorts_and_no_second_send_in_flight(
         fleet: DemoFleet, tmp_path: Path) -> None:
     app = console(fleet.config, tmp_path, read_only=True)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -153,6 +154,15 @@ async def test_read_only_shows_a_badge_and_a_second_press_in_flight_sends_nothin
     app = console(fleet.config, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.snapshot is not None)
+        await pilot.press("p")  # hold the picture: this test paints its own
+        select(app, "doc-search")
+        view = app.screen
+        for worst in ("claims-triage", "support-chat"):  # re-sorts move rows under the cursor
+            view.show(app.snapshot.model_copy(update={"scenarios": [
+                s.model_copy(update={"health": Health.CRIT if s.id == worst else Health.OK})
+                for s in app.snapshot.scenarios]}))
+            assert next(iter(view.query_one(DataTable).ordered_rows)).key.value == worst
+            assert view.selected == "doc-search"  # an action still aims where it did
         app.flow.in_flight["doc-search"] = (Kind.ROUTE, 0.0)  # as while one is being sent
         app.flow.start(Request(kind=Kind.ROUTE, scenario="doc-search"))
         await wait_for(pilot, lambda: "is in flight" in notices(app))

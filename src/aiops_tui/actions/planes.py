@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiops_tui.actions.adapters import ControlPlane
 from aiops_tui.actions.adapters.command import CommandPlane
 from aiops_tui.actions.adapters.http import HttpPlane
-from aiops_tui.config.models import CommandControl, Config, HttpControl
+from aiops_tui.actions.adapters.litellm import LitellmPlane
+from aiops_tui.config.models import CommandControl, Config, HttpControl, LitellmControl
 
 
 def planes_for(config: Config) -> dict[str, ControlPlane]:
@@ -16,4 +17,6 @@ def planes_for(config: Config) -> dict[str, ControlPlane]:
             out[s.id] = HttpPlane(s.control)
         elif isinstance(s.control, CommandControl):
             out[s.id] = CommandPlane(s.control)
+        elif isinstance(s.control, LitellmControl):
+            out[s.id] = LitellmPlane(s.control)
     return out

@@ -96,8 +96,11 @@ def _resolved(request: Request, state: State | None) -> tuple[Request, str | Non
     match request.kind:
         case Kind.ROLLBACK if state is not None:
             v = state.versions.get(request.component or "")
-            to = to or (v.last_known_good if v else None)
-            if v is None or to is None:
+            if v is None:
+                return request, (f"{scenario}'s control plane does not manage its "
+                                 f"{request.component}")
+            to = to or v.last_known_good
+            if to is None:
                 return request, (f"{scenario}'s control plane knows no last good "
                                  f"{request.component}: name the version")
             if to == v.current:

@@ -165,7 +165,24 @@ class CommandControl(Strict):
         return self
 
 
-Control = Annotated[HttpControl | CommandControl, Field(discriminator="adapter")]
+class LitellmControl(Strict):
+    """A LiteLLM proxy's admin API. ``model`` is the model name the scenario calls (its
+    fallback rule is keyed by it), ``deployment`` the proxy's id for the deployment behind it
+    (``model_info.id``: model rollbacks, rate limits and the kill switch change it), and
+    ``fallback`` the model names a fallback route sends to. The master key comes from
+    ``key_env``. LiteLLM serves models: prompt and index rollbacks need another plane."""
+
+    adapter: Literal["litellm"]
+    url: HttpUrl
+    key_env: str = Field(pattern=_ENV)
+    model: str = Field(pattern=SAFE_VALUE)
+    deployment: str = Field(pattern=SAFE_VALUE)
+    fallback: list[Annotated[str, Field(pattern=SAFE_VALUE)]] = Field(min_length=1)
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+
+Control = Annotated[HttpControl | CommandControl | LitellmControl,
+                    Field(discriminator="adapter")]
 
 
 class Scenario(Strict):

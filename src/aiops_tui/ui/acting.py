@@ -20,6 +20,7 @@ from aiops_tui.actions.models import Kind, Outcome, Request
 
 if TYPE_CHECKING:
     from aiops_tui.actions.models import State
+    from aiops_tui.actions.service import Preview, Result
 
 # Which key does what; ``act`` names the Kind, ``verify`` reads the state after a doubt.
 ACTION_BINDINGS = [
@@ -133,29 +134,39 @@ class ActionFlow:
         except Refusal as exc:
             self._say(str(exc), title=f"{request.kind} refused", severity="error")
             return
-        typed = await app.push_screen_wait(ConfirmScreen(preview))
-        if typed is None:
+        answer = await app.push_screen_wait(ConfirmScreen(preview, self._send))
+        if answer is None:
             self._say(f"{request.kind} on {request.scenario} cancelled: nothing was sent",
                       timeout=4.0)
-            return
-        if request.scenario in self.in_flight:  # confirmed while another was sent
-            self.start(request)
-            return
-        self.in_flight[request.scenario] = (request.kind, time.monotonic())
+        elif isinstance(answer, str):
+            self._say(answer, title=f"{request.kind} refused", severity="error")
+        else:
+            severity = {Outcome.DONE: "information", Outcome.FAILED: "error"}.get(
+                answer.outcome, "warning")
+            hint = f"\npress V (or :verify {request.scenario}) to read the state" \
+                if answer.outcome is Outcome.UNKNOWN else ""
+            self._say(answer.message + hint, title=f"{request.kind} {answer.outcome}",
+                      severity=severity,
+                      timeout=8.0 if answer.outcome is Outcome.DONE else 30.0)
+
+    async def _send(self, preview: Preview, typed: str) -> Result | str:
+        """Called by the confirmation, which stays up (live data still held) until the
+        control plane has answered: nothing repaints between the key and the request."""
+        from aiops_tui.actions.service import Refusal
+
+        scenario = preview.request.scenario
+        if scenario in self.in_flight:  # confirmed while another was being sent
+            kind, since = self.in_flight[scenario]
+            return (f"{kind} on {scenario} is in flight ({time.monotonic() - since:.0f}s): "
+                    "its result comes first; nothing else was sent")
+        self.in_flight[scenario] = (preview.request.kind, time.monotonic())
         try:
-            result = await self.actions.execute(preview, typed)
+            return await self.actions.execute(preview, typed)
         except Refusal as exc:
-            self._say(str(exc), title=f"{request.kind} refused", severity="error")
-            return
+            return str(exc)
         finally:
-            self.in_flight.pop(request.scenario, None)
-            app.post_message(Acted())
-        severity = {Outcome.DONE: "information", Outcome.FAILED: "error"}.get(
-            result.outcome, "warning")
-        hint = f"\npress V (or :verify {request.scenario}) to read the state" \
-            if result.outcome is Outcome.UNKNOWN else ""
-        self._say(result.message + hint, title=f"{request.kind} {result.outcome}",
-                  severity=severity, timeout=8.0 if result.outcome is Outcome.DONE else 30.0)
+            self.in_flight.pop(scenario, None)
+            self.app.post_message(Acted())
 
     def verify(self, scenario: str) -> None:
         self.app.run_worker(self._verify(scenario), group=f"act-{scenario}",

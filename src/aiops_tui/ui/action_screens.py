@@ -3,7 +3,8 @@ the confirmation. Each cancels with Esc; none sends anything itself."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 
 from rich.table import Table
 from rich.text import Text
@@ -14,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from aiops_tui.actions.service import Preview
+from aiops_tui.actions.service import Preview, Result
 from aiops_tui.ui import format as fmt
 from aiops_tui.ui.acting import NAME
 
@@ -90,16 +91,21 @@ def summary(preview: Preview) -> Table:
     return table
 
 
-class ConfirmScreen(ModalScreen[str | None]):
-    """Dismissed with what was typed (the scenario id on production, "" elsewhere), or None.
-    Focus starts on Cancel; on production the act button stays off until the id is typed.
-    Live data does not repaint under a modal, so what the operator decides on holds still."""
+class ConfirmScreen(ModalScreen["Result | str | None"]):
+    """Focus starts on Cancel; on production the act button stays off until the scenario id
+    is typed. Confirming calls ``send`` (the action) and stays up until it answers, so the
+    screen is still while the request goes out; dismissed with the result (a ``Result``, or
+    why it was refused), or None when cancelled. Live data does not repaint under a modal,
+    so what the operator decides on holds still."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="cancel-action")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-action")]
 
-    def __init__(self, preview: Preview) -> None:
+    def __init__(self, preview: Preview,
+                 send: Callable[[Preview, str], Awaitable[Result | str]]) -> None:
         super().__init__()
         self.preview = preview
+        self.send = send
+        self.sending = False
 
     def compose(self) -> ComposeResult:
         p = self.preview
@@ -110,7 +116,8 @@ class ConfirmScreen(ModalScreen[str | None]):
             if p.typed:
                 yield Label(Text(f"production: type {fmt.clean(p.request.scenario)} to confirm"))
                 yield Input(placeholder=p.request.scenario, id="typed")
-            yield Static(Text("live data is held while this is open", style="dim"))
+            yield Static(Text("live data is held while this is open", style="dim"),
+                         id="confirm-note")
             with Horizontal(id="confirm-buttons"):
                 yield Button("Cancel", id="cancel", variant="primary")
                 yield Button(NAME[p.request.kind], id="go", variant="error",
@@ -120,20 +127,38 @@ class ConfirmScreen(ModalScreen[str | None]):
         self.query_one("#cancel", Button).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.query_one("#go", Button).disabled = event.value.strip() != \
-            self.preview.request.scenario
+        self.query_one("#go", Button).disabled = self.sending or \
+            event.value.strip() != self.preview.request.scenario
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value.strip() == self.preview.request.scenario:
-            self.dismiss(event.value.strip())
+            self._confirm(event.value.strip())
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "go":
-            typed = self.query_one("#typed", Input).value.strip() if self.preview.typed else ""
-            self.dismiss(typed)
+            self._confirm(self.query_one("#typed", Input).value.strip()
+                          if self.preview.typed else "")
         else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        if not self.sending:  # once sent, the answer is what closes this
             self.dismiss(None)
+
+    def _confirm(self, typed: str) -> None:
+        if not self.sending:
+            self.sending = True
+            self.run_worker(self._go(typed), exit_on_error=False)
+
+    async def _go(self, typed: str) -> None:
+        task = asyncio.ensure_future(self.send(self.preview, typed))
+        await asyncio.sleep(0)  # the request starts before anything repaints
+        for button in self.query(Button):
+            button.disabled = True
+        self.query_one("#confirm-note", Static).update(
+            Text("sending… the control plane's answer closes this", style="bold"))
+        self.dismiss(await task)
 
 
 class CommandScreen(ModalScreen[str | None]):
