@@ -10,7 +10,8 @@ import sys
 
 BENCHES = [["bench.cold_start"], ["bench.scrape_store"], ["bench.fleet_refresh"],
            ["bench.scenario_view", "--prometheus"], ["bench.alert_eval"],
-           ["bench.drill_latency"], ["bench.terminal_bytes"], ["bench.audit_verify"]]
+           ["bench.drill_latency"], ["bench.terminal_bytes"], ["bench.audit_verify"],
+           ["bench.action_latency"]]
 
 
 def main() -> int:
