@@ -48,7 +48,8 @@ class Clock:
 
 async def capture(app: AiopsApp, size: tuple[int, int],
                   shots: dict[str, tuple[str, tuple[str, ...]]]) -> None:
-    """Each shot: a name, the scenario to open (or none: the fleet view) and keys to press."""
+    """Each shot: a name, the scenario to open (or none: the fleet view) and keys to press
+    (``wait`` lets what the keys started arrive first)."""
     async with app.run_test(size=size) as pilot:
         while app.snapshot is None:
             await pilot.pause(0.05)
@@ -57,7 +58,8 @@ async def capture(app: AiopsApp, size: tuple[int, int],
             if scenario:
                 app.open_scenario(scenario)
                 await pilot.pause(0.3)
-            await pilot.press(*keys)
+            for key in keys:
+                await (pilot.pause(0.5) if key == "wait" else pilot.press(key))
             await pilot.pause(1.0)  # the scenario view reads the store in a thread
             app.save_screenshot(f"{name}.svg", str(HERE))
             while len(app.screen_stack) > 1:
@@ -82,6 +84,7 @@ async def main() -> None:
             if step * PREFILL_STEP_S == DRILLS_AT_S:
                 fleet.drill("POST", "code-review", "error-burst")
                 fleet.drill("POST", "support-chat", "output-shift")
+                fleet.drill("POST", "claims-triage", "eval-regression")  # a bad deploy
             await runtime.cycle()
             clock.now += PREFILL_STEP_S
         clock.go_live()
@@ -92,6 +95,12 @@ async def main() -> None:
             "describe": ("support-chat", ("d",)),
             "scenario-history": ("support-chat", ("pagedown", "pagedown", *"kkkkkk")),
             "alerts": ("", ("a",)),
+            # The rollback's confirmation as it opens: focus on Cancel, the id still to type.
+            "action-confirm": ("claims-triage", ("R", "wait", "enter", "wait")),
+            # A fallback route through command mode (staging: no id to type), then the trail.
+            "audit": ("", ("colon", *"route code-review", "enter", "wait", "tab", "enter",
+                           "wait", "wait", "t")),
+            "scenario-actions": ("code-review", ("end",)),
         })
         runtime = Runtime(live, store, clock=clock, rules=rules)
         await capture(AiopsApp(runtime, label="demo fleet"), (80, 24), {

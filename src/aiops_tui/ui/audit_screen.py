@@ -28,9 +28,10 @@ def when(at: float) -> str:
 
 def cells(s: Sealed) -> tuple[Text, ...]:
     e = s.entry
+    outcome = e.outcome or e.phase  # an intent, or a state read
     return (Text(str(s.seq), style="dim"), Text(when(e.at)), fmt.literal(f"{e.user}({e.role})"),
-            Text(e.phase), fmt.literal(e.what), fmt.literal(e.scenario), fmt.literal(e.change),
-            Text(e.outcome or "…", style=OUTCOME_STYLE.get(e.outcome, "")))
+            fmt.literal(e.what), fmt.literal(e.scenario),
+            Text(outcome, style=OUTCOME_STYLE.get(outcome, "dim")), fmt.literal(e.change))
 
 
 def detail(s: Sealed) -> Text:
@@ -68,8 +69,8 @@ class AuditScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, width in (("#", 5), ("When (UTC)", 14), ("Who", 16), ("Phase", 6),
-                             ("Action", 17), ("Scenario", 15), ("Change", 30), ("Outcome", 8)):
+        for label, width in (("#", 4), ("When (UTC)", 14), ("Who", 16), ("Action", 15),
+                             ("Scenario", 14), ("Outcome", 7), ("Change", 30)):
             table.add_column(label, width=width)
         table.focus()
         self.app.paint_topbar()  # type: ignore[attr-defined]
