@@ -136,30 +136,41 @@ async def test_every_action_through_the_litellm_admin_api(
                                 to="openai/gpt-4o-2024-05-13")
     assert preview.before == "model openai/gpt-4o-2024-08-06" and result.outcome is Outcome.DONE
     assert state.deployment["litellm_params"]["model"] == "openai/gpt-4o-2024-05-13"
-    assert state.requests[-3][:2] == ("PATCH", "/model/dep-1/update")
+    assert state.requests[-1][:2] == ("PATCH", "/model/dep-1/update")
 
     preview, result = await act(kind=Kind.ROUTE)  # flips: to the fallback
     assert (preview.before, preview.after) == ("primary", "fallback")
     assert state.fallbacks == {"support-chat": ["claude-fallback"]}
-    assert result.state.route == "fallback"
+    assert (await actions.verify("support-chat")).route == "fallback"
     preview, result = await act(kind=Kind.ROUTE)
     assert preview.after == "primary" and state.fallbacks == {}
 
+    state.fallbacks["support-chat"] = ["team-failover-a", "team-failover-b"]  # not ours
+    preview, result = await act(kind=Kind.ROUTE)
+    assert preview.before == "primary" and result.outcome is Outcome.FAILED
+    assert "did not set" in result.message
+    assert state.fallbacks["support-chat"] == ["team-failover-a", "team-failover-b"]
+
     _, result = await act(kind=Kind.KILL, to="on")
-    assert state.deployment["blocked"] is True and result.state.killed
+    assert state.deployment["blocked"] is True
+    assert (await actions.verify("support-chat")).killed
     _, result = await act(kind=Kind.KILL)  # flips back
     assert state.deployment["blocked"] is False
 
     _, result = await act(kind=Kind.RATE_LIMIT, rps=2.5)
     assert state.deployment["litellm_params"]["rpm"] == 150
-    assert result.state.rate_limit_rps == 2.5
-    _, lifted = await act(kind=Kind.RATE_LIMIT, to="off")
-    assert lifted.outcome is Outcome.FAILED and "cannot be lifted" in lifted.message
-
-    with pytest.raises(Refusal, match="does not manage its prompt"):
-        await act(kind=Kind.ROLLBACK, component="prompt", to="support-v6")
+    assert (await actions.verify("support-chat")).rate_limit_rps == 2.5
+    writes = len(state.requests)
+    for fields, why in (({"kind": Kind.RATE_LIMIT, "to": "off"}, "cannot be lifted"),
+                        ({"kind": Kind.ROLLBACK, "component": "prompt", "to": "support-v6"},
+                         "does not manage its prompt")):
+        with pytest.raises(Refusal, match=why):  # before anything is written or sent
+            await act(**fields)
+    assert all(r[0] == "GET" for r in state.requests[writes:])
     await actions.aclose()
-    assert all(KEY not in s.entry.model_dump_json() for s in actions.audit.entries())
+    entries = actions.audit.entries()
+    assert all(KEY not in s.entry.model_dump_json() for s in entries)
+    assert [s.entry.outcome for s in entries if s.entry.phase == "result"].count("refused") == 3
 
 
 async def test_litellm_errors_say_what_it_said_and_never_the_key(
@@ -169,7 +180,7 @@ async def test_litellm_errors_say_what_it_said_and_never_the_key(
                              model="nope", deployment="dep-9", fallback=["x"])
     plane = LitellmPlane(control)
     monkeypatch.setenv("LITELLM_TEST_KEY", "sk-wrong")
-    with pytest.raises(Failed, match="HTTP 401: Authentication Error, invalid key") as bad:
+    with pytest.raises(Failed, match="HTTP 401: not authorised") as bad:
         await plane.state("support-chat")
     assert "sk-wrong" not in str(bad.value)
     monkeypatch.setenv("LITELLM_TEST_KEY", KEY)

@@ -155,7 +155,7 @@ class Replay:
     def refusal(self, kind: Kind) -> str | None:
         return refusal(kind, self.role, self.read_only)  # type: ignore[arg-type]
 
-    def audit_entries(self) -> list:
+    def audit_entries(self, scenario: str | None = None) -> list:
         return []
 
     def detail(self, scenario_id: str, window_s: float) -> ScenarioDetail | None:

@@ -70,6 +70,8 @@ async def test_rollback_by_keys_reaches_the_control_plane_once_and_the_model_rec
         held, newest = under._snapshot, app.snapshot
         await wait_for(pilot, lambda: app.snapshot is not newest)
         assert under._snapshot is held  # live data holds still under the confirmation
+        await pilot.press("ctrl+p", "R")  # no palette (nor a second action) over it
+        assert app.screen is confirm
         await pilot.press("enter")  # Cancel: nothing is sent
         await wait_for(pilot, lambda: isinstance(app.screen, FleetView))
         assert posts(fleet) == []
@@ -128,6 +130,8 @@ async def test_a_viewer_is_refused_by_key_command_mode_and_palette_and_each_is_r
         await pilot.press("R")  # dimmed, yet it answers: with the reason
         await wait_for(pilot, lambda: "a viewer cannot rollback" in notices(app))
         assert isinstance(app.screen, FleetView)  # nothing asked, nothing to confirm
+        await pilot.press("V")  # a state read settles doubts: for those who act
+        await wait_for(pilot, lambda: "verify refused" in notices(app))
         await pilot.press("colon", *"kill support-chat", "enter")
         await wait_for(pilot, lambda: "a viewer cannot kill" in notices(app))
         await pilot.press("ctrl+p")
@@ -137,8 +141,8 @@ async def test_a_viewer_is_refused_by_key_command_mode_and_palette_and_each_is_r
         await wait_for(pilot, lambda: "a viewer cannot rate-limit" in notices(app))
         await pilot.press("q")
     assert posts(fleet) == []
-    assert audit(tmp_path) == [("result", "rollback", "refused"), ("result", "kill", "refused"),
-                               ("result", "rate-limit", "refused")]
+    assert audit(tmp_path) == [("result", "rollback", "refused"), ("verify", "verify", "refused"),
+                               ("result", "kill", "refused"), ("result", "rate-limit", "refused")]
 
 
 async def test_read_only_badge_cursor_kept_across_resorts_and_no_second_send_in_flight(
@@ -165,7 +169,9 @@ async def test_read_only_badge_cursor_kept_across_resorts_and_no_second_send_in_
             assert view.selected == "doc-search"  # an action still aims where it did
         app.flow.in_flight["doc-search"] = (Kind.ROUTE, 0.0)  # as while one is being sent
         app.flow.start(Request(kind=Kind.ROUTE, scenario="doc-search"))
-        await wait_for(pilot, lambda: "is in flight" in notices(app))
+        await wait_for(pilot, lambda: "is under way here" in notices(app))
         assert isinstance(app.screen, FleetView)
+        await pilot.pause(0.5)
         await pilot.press("q")
     assert posts(fleet) == []
+    assert audit(tmp_path) == [("result", "route", "refused")] * 2  # read-only, then in flight

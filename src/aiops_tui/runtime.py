@@ -69,7 +69,9 @@ class Runtime:
         self.read_only = read_only or config.access.read_only
         self._actions: Actions | None = None
         self._audit: AuditLog | None = None
-        self._audit_read: tuple[object, list[Sealed]] | None = None  # see ``audit_entries``
+        self._audit_read: dict[str | None, list[Sealed]] = {}  # by scenario, as of:
+        self._audit_head: tuple[int, str] | None = None
+        self._lazy = threading.Lock()  # ``actions`` and the audit log are made from threads
         self.book: Book | None = None
         self.readings: RollupReadings | None = None
         # Filled under the store lock, emptied on the event loop: a deque is safe for both.
@@ -291,16 +293,17 @@ class Runtime:
     @property
     def actions(self) -> Actions:
         """Made when first used: the control planes' clients stay off the start path."""
-        if self._actions is None:
-            from aiops_tui.actions.planes import planes_for
-            from aiops_tui.actions.service import Actions, Actor
+        with self._lazy:
+            if self._actions is None:
+                from aiops_tui.actions.planes import planes_for
+                from aiops_tui.actions.service import Actions, Actor
 
-            self._actions = Actions(self.config, self.audit, Actor(
-                self.user, self.role, self.read_only), planes_for(self.config))
-        return self._actions
+                self._actions = Actions(self.config, self._audit_log(), Actor(
+                    self.user, self.role, self.read_only), planes_for(self.config))
+            return self._actions
 
-    @property
-    def audit(self) -> AuditLog:
+    def _audit_log(self) -> AuditLog:
+        """One per process (threads share it): a second would fight the first for the file."""
         if self._audit is None:
             from aiops_tui.paths import audit_path
             from aiops_tui.store.audit import AuditLog
@@ -308,16 +311,20 @@ class Runtime:
             self._audit = AuditLog(audit_path(self.store_path))
         return self._audit
 
-    def audit_entries(self) -> list[Sealed]:
-        """The newest audit entries, oldest first; read again only when the head (which every
-        append rewrites, whichever process appends) moved. Blocking: called in a thread;
-        raises ``AuditError``."""
-        head = self.audit.head()
+    def audit_entries(self, scenario: str | None = None) -> list[Sealed]:
+        """The newest audit entries (of one scenario, or all), oldest first; read again only
+        when the head (which every append rewrites, whichever process appends) moved.
+        Blocking: called in a thread; raises ``AuditError``."""
+        with self._lazy:
+            log = self._audit_log()
+        head = log.head()
         if head is None:
             return []
-        if self._audit_read is None or self._audit_read[0] != head:
-            self._audit_read = head, self.audit.entries(limit=AUDIT_SHOWN)
-        return self._audit_read[1]
+        if head != self._audit_head:  # read the head first: entries are at least as new
+            self._audit_read, self._audit_head = {}, head
+        if scenario not in self._audit_read:
+            self._audit_read[scenario] = log.entries(scenario, limit=AUDIT_SHOWN)
+        return self._audit_read[scenario]
 
     # -- the operator's hand on alerts ---------------------------------------------------------
     def handle_alert(self, action: str, scenario: str, rule: str, seconds: float = 0.0,

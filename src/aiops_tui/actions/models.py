@@ -46,6 +46,13 @@ class State(BaseModel):
     killed: bool = False
     rate_limit_rps: float | None = None
 
+    def words(self) -> str:
+        """The state in one line, as a state read reports and records it."""
+        versions = ", ".join(f"{c} {v.current}" for c, v in self.versions.items())
+        limit = f"{self.rate_limit_rps:g} rps" if self.rate_limit_rps else "no rate limit"
+        return (f"{versions}; route {self.route}; {'KILLED' if self.killed else 'serving'}; "
+                f"{limit}")
+
 
 class Outcome(enum.StrEnum):
     DONE = "done"

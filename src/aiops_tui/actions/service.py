@@ -138,14 +138,22 @@ class Actions:
         """Off the event loop: a write may wait for another process's turn."""
         await asyncio.to_thread(self.audit.append, entry, **kwargs)  # type: ignore[arg-type]
 
-    async def _refuse(self, request: Request, reason: str, preview: Preview | None = None
-                      ) -> Refusal:
+    async def refuse(self, request: Request, reason: str) -> Refusal:
+        """Record a refusal decided above this layer (the console's "one already in flight
+        here"): an operator's attempt is part of the record too."""
+        return await self._refuse(request, reason)
+
+    async def _refuse(self, request: Request, reason: str, preview: Preview | None = None,
+                      phase: str = "result") -> Refusal:
         """Record the refusal (an operator's attempt is part of the record too)."""
+        entry = self._entry(request, phase, outcome=str(Outcome.REFUSED), detail=reason,
+                            before=preview.before if preview else None,
+                            to=preview.after if preview else None,
+                            key=preview.key if preview else "")
+        if phase == "verify":
+            entry = entry.model_copy(update={"action": "verify", "component": None})
         try:
-            await self._append(self._entry(
-                request, "result", outcome=str(Outcome.REFUSED), detail=reason,
-                before=preview.before if preview else None,
-                to=preview.after if preview else None, key=preview.key if preview else ""))
+            await self._append(entry)
         except AuditError as exc:
             reason += f" (and the refusal could not be recorded: {exc})"
         return Refusal(reason)
@@ -155,7 +163,8 @@ class Actions:
         try:
             scenario = self.config.scenario(request.scenario)
         except KeyError:
-            raise Refusal(f"no scenario {request.scenario!r} in the config") from None
+            raise await self._refuse(
+                request, f"no scenario {request.scenario!r} in the config") from None
         reason = self.allowed(request.kind) or self._invalid(request, scenario)
         if reason:
             raise await self._refuse(request, reason)
@@ -165,9 +174,10 @@ class Actions:
             try:
                 state = await plane.state(scenario.id)
             except Failed as exc:
-                raise Refusal(f"cannot read {scenario.id}'s state, so cannot say what would "
-                              f"change: {exc}") from None
+                raise await self._refuse(request, f"cannot read {scenario.id}'s state, so "
+                                         f"cannot say what would change: {exc}") from None
         request, reason = _resolved(request, state)
+        reason = reason or plane.unsupported(request)
         if reason:
             raise await self._refuse(request, reason)
         before, after = describe(request, state)
@@ -249,23 +259,24 @@ class Actions:
 
     async def verify(self, scenario_id: str) -> State | None:
         """Read the state after a doubt and record that it was read, which lets actions on
-        the scenario go again; raises ``Refusal``. A control plane that cannot be read
-        (commands) is checked by hand: recording that is then the operator's word, so only
-        someone who may act can give it. Returns the state read, if any."""
+        the scenario go again; raises ``Refusal`` (recorded). A control plane that cannot be
+        read (commands) is checked by hand: recording that is then the operator's word, so
+        only someone who may act can give it. Returns the state read, if any."""
+        probe = Request(kind=Kind.ROLLBACK, scenario=scenario_id)  # what a refusal names
         plane = self.planes.get(scenario_id)
         if plane is None:
-            raise Refusal(f"{scenario_id} has no control plane in the config")
+            raise await self._refuse(probe, f"{scenario_id} has no control plane in the "
+                                     "config", phase="verify")
         if all(self.allowed(kind) for kind in Kind):
-            raise Refusal(self.allowed(Kind.ROLLBACK) or "")
+            raise await self._refuse(probe, self.allowed(Kind.ROLLBACK) or "", phase="verify")
         state = None
         if plane.reads_state:
             try:
                 state = await plane.state(scenario_id)
             except Failed as exc:
-                raise Refusal(f"cannot read {scenario_id}'s state: {exc}") from None
-            detail = (", ".join(f"{c} {v.current}" for c, v in state.versions.items()) +
-                      f"; route {state.route}; killed {state.killed}; rate limit "
-                      f"{state.rate_limit_rps or 'none'}")
+                raise await self._refuse(probe, f"cannot read {scenario_id}'s state: {exc}",
+                                         phase="verify") from None
+            detail = state.words()
         else:
             detail = "checked by hand: this control plane cannot be read"
         try:

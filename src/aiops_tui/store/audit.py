@@ -79,13 +79,22 @@ class AuditLog:
                 if not read_only:
                     con.execute(_SCHEMA)
                 yield con
-            except duckdb.Error as exc:
+            except (duckdb.Error, OSError) as exc:
                 raise AuditError(f"{self.path}: {exc}") from exc
             finally:
-                with contextlib.suppress(duckdb.Error):
-                    con.execute("ROLLBACK")  # whatever an error left open
-                con.execute("USE memory")
-                con.execute(f"DETACH {_ALIAS}")
+                self._detach(con)
+
+    def _detach(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Free the file whatever happened; if DuckDB cannot, drop the whole engine (which
+        frees it too) rather than keep other processes out."""
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")  # whatever an error left open
+        try:
+            con.execute("USE memory")
+            con.execute(f"DETACH {_ALIAS}")
+        except duckdb.Error:
+            con.close()
+            self._engine = None
 
     def append(self, entry: Entry,
                guard: Callable[[list[Entry]], str | None] | None = None) -> Sealed:

@@ -17,9 +17,9 @@ from textual.events import Key
 from textual.message import Message
 
 from aiops_tui.actions.models import Kind, Outcome, Request
+from aiops_tui.ui.format import clean
 
 if TYPE_CHECKING:
-    from aiops_tui.actions.models import State
     from aiops_tui.actions.service import Preview, Result
 
 # Which key does what; ``act`` names the Kind, ``verify`` reads the state after a doubt.
@@ -30,7 +30,9 @@ ACTION_BINDINGS = [
     Binding("L", "act('rate-limit')", "Rate limit", id="act-rate-limit", show=False),
     Binding("V", "verify", "Verify state", id="act-verify", show=False),
 ]
-_KEYS = {b.key: b.action for b in ACTION_BINDINGS}
+# key → (action, its parameters): "act('rollback')" → ("act", ("rollback",))
+_KEYS = {b.key: (name, (arg[:-2],) if arg else ())
+         for b in ACTION_BINDINGS for name, _, arg in [b.action.partition("('")]}
 NAME = {Kind.ROLLBACK: "Roll back", Kind.ROUTE: "Route", Kind.KILL: "Kill switch",
         Kind.RATE_LIMIT: "Rate limit"}
 
@@ -52,19 +54,24 @@ class ActsOnScenario:
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """None dims the key (False would hide it: the operator should see what exists)."""
-        if action == "act" and self.app.source.refusal(Kind(parameters[0])):  # type: ignore[attr-defined]
+        refusal = self.app.source.refusal  # type: ignore[attr-defined]
+        if action == "act" and refusal(Kind(parameters[0])):
             return None
+        if action == "verify" and all(refusal(kind) for kind in Kind):
+            return None  # a state read settles doubts, which only someone who acts may do
         return True
 
     def on_key(self, event: Key) -> None:
-        """A dimmed action's key: Textual does not run it, so say why here."""
-        action = _KEYS.get(event.key)
-        if action is None or not action.startswith("act("):
+        """A dimmed action's key: Textual does not run it, so say why here (the service
+        refuses it and records the attempt)."""
+        name, params = _KEYS.get(event.key, ("", ()))
+        if not name or not self.acting_on or self.check_action(name, params):
             return
-        kind = Kind(action[5:-2])
-        if self.app.source.refusal(kind) is not None and self.acting_on:  # type: ignore[attr-defined]
-            event.stop()
-            self.action_act(str(kind))
+        event.stop()
+        if name == "verify":
+            self.action_verify()
+        else:
+            self.action_act(str(params[0]))
 
     def action_act(self, kind: str) -> None:
         if self.acting_on:
@@ -73,12 +80,6 @@ class ActsOnScenario:
     def action_verify(self) -> None:
         if self.acting_on:
             self.app.flow.verify(self.acting_on)  # type: ignore[attr-defined]
-
-
-def state_words(state: State) -> str:
-    versions = ", ".join(f"{c} {v.current}" for c, v in state.versions.items())
-    limit = f"{state.rate_limit_rps:g} rps" if state.rate_limit_rps else "no rate limit"
-    return f"{versions}; route {state.route}; {'KILLED' if state.killed else 'serving'}; {limit}"
 
 
 class ActionFlow:
@@ -95,26 +96,44 @@ class ActionFlow:
 
     def _say(self, text: str, title: str = "", severity: str = "information",
              timeout: float = 8.0) -> None:
-        self.app.notify(text, title=title, severity=severity, markup=False,  # type: ignore[arg-type]
-                        timeout=timeout)
+        """Messages carry what control planes and commands said: never markup or escapes."""
+        self.app.notify(clean(text), title=clean(title), severity=severity,  # type: ignore[arg-type]
+                        markup=False, timeout=timeout)
 
     def start(self, request: Request) -> None:
+        """One action per scenario from this console at a time, from the key to the answer
+        (the audit guard stops other consoles and scripts at execute)."""
         busy = self.in_flight.get(request.scenario)
         if busy is not None:
             kind, since = busy
-            self._say(f"{kind} on {request.scenario} is in flight "
-                      f"({time.monotonic() - since:.0f}s): its result comes first; "
-                      "nothing else was sent", title="not sent", severity="warning")
+            reason = (f"a {kind} on {request.scenario} is under way here "
+                      f"({time.monotonic() - since:.0f}s): it comes first; nothing else was "
+                      "sent")
+            self._say(reason, title="not sent", severity="warning")
+            self.app.run_worker(self.actions.refuse(request, reason), exit_on_error=False)
             return
+        self.in_flight[request.scenario] = (request.kind, time.monotonic())
         self.app.run_worker(self._run(request), group=f"act-{request.scenario}",
                             exit_on_error=False)
 
     async def _run(self, request: Request) -> None:
+        try:
+            await self._ask_and_send(request)
+        except Exception as exc:  # whatever broke, the operator hears of it
+            self._say(f"{type(exc).__name__}: {exc}; if anything was sent, the audit trail "
+                      f"(t) says so: read the state (V) before acting again",
+                      title=f"{request.kind} failed in the console", severity="error",
+                      timeout=30.0)
+        finally:
+            self.in_flight.pop(request.scenario, None)
+            self.app.post_message(Acted())
+
+    async def _ask_and_send(self, request: Request) -> None:
         from aiops_tui.actions.service import Refusal
         from aiops_tui.ui.action_screens import AskScreen, ComponentScreen, ConfirmScreen
 
         app = self.app
-        if self.app.source.refusal(request.kind) is None:  # type: ignore[attr-defined]
+        if app.source.refusal(request.kind) is None:  # type: ignore[attr-defined]
             # What the key leaves open is asked first; a refused operator is not asked.
             if request.kind is Kind.ROLLBACK and request.component is None:
                 component = await app.push_screen_wait(ComponentScreen(request.scenario))
@@ -151,22 +170,17 @@ class ActionFlow:
 
     async def _send(self, preview: Preview, typed: str) -> Result | str:
         """Called by the confirmation, which stays up (live data still held) until the
-        control plane has answered: nothing repaints between the key and the request."""
-        from aiops_tui.actions.service import Refusal
+        control plane has answered: nothing repaints between the key and the request.
+        Returns the result, or why it was refused."""
+        from aiops_tui.actions.service import Refusal, Result
 
-        scenario = preview.request.scenario
-        if scenario in self.in_flight:  # confirmed while another was being sent
-            kind, since = self.in_flight[scenario]
-            return (f"{kind} on {scenario} is in flight ({time.monotonic() - since:.0f}s): "
-                    "its result comes first; nothing else was sent")
-        self.in_flight[scenario] = (preview.request.kind, time.monotonic())
         try:
             return await self.actions.execute(preview, typed)
         except Refusal as exc:
             return str(exc)
-        finally:
-            self.in_flight.pop(scenario, None)
-            self.app.post_message(Acted())
+        except Exception as exc:  # after the intent, anything may have happened
+            return Result(Outcome.UNKNOWN, f"unknown — verify: {type(exc).__name__} while "
+                          "sending; read the state before anything else")
 
     def verify(self, scenario: str) -> None:
         self.app.run_worker(self._verify(scenario), group=f"act-{scenario}",
@@ -182,7 +196,7 @@ class ActionFlow:
             return
         finally:
             self.app.post_message(Acted())
-        self._say(f"{scenario}: {state_words(state)}" if state else
+        self._say(f"{scenario}: {state.words()}" if state else
                   f"{scenario}: recorded as checked by hand", title="state read", timeout=15.0)
 
 

@@ -110,7 +110,8 @@ class ConfirmScreen(ModalScreen["Result | str | None"]):
     def compose(self) -> ComposeResult:
         p = self.preview
         with Vertical(id="confirm-body", classes="action-modal"):
-            yield Label(Text(f"{NAME[p.request.kind]} {fmt.clean(p.request.scenario)}?",
+            what = f" the {p.request.component} of" if p.request.component else ""
+            yield Label(Text(f"{NAME[p.request.kind]}{what} {fmt.clean(p.request.scenario)}?",
                              style="bold"))
             yield Static(summary(p), id="confirm-summary")
             if p.typed:
@@ -154,11 +155,13 @@ class ConfirmScreen(ModalScreen["Result | str | None"]):
     async def _go(self, typed: str) -> None:
         task = asyncio.ensure_future(self.send(self.preview, typed))
         await asyncio.sleep(0)  # the request starts before anything repaints
-        for button in self.query(Button):
-            button.disabled = True
-        self.query_one("#confirm-note", Static).update(
-            Text("sending… the control plane's answer closes this", style="bold"))
-        self.dismiss(await task)
+        try:
+            for button in self.query(Button):
+                button.disabled = True
+            self.query_one("#confirm-note", Static).update(
+                Text("sending… the control plane's answer closes this", style="bold"))
+        finally:
+            self.dismiss(await task)  # ``send`` returns whatever happens; never stay up
 
 
 class CommandScreen(ModalScreen[str | None]):

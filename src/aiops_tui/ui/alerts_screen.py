@@ -172,9 +172,12 @@ class AlertsScreen(ActsOnScenario, Screen[None]):
             table.clear()
             for a, row in zip(alerts, rows, strict=True):
                 table.add_row(*row, key=f"{a.scenario}/{a.rule}")
-            if keep is not None:
+            if keep is not None:  # the same alert, else one of the same scenario
                 index = next((i for i, a in enumerate(alerts)
-                              if (a.scenario, a.rule) == (keep.scenario, keep.rule)), 0)
+                              if (a.scenario, a.rule) == (keep.scenario, keep.rule)), None)
+                if index is None:
+                    index = next((i for i, a in enumerate(alerts)
+                                  if a.scenario == keep.scenario), 0)
                 table.move_cursor(row=index)
         self._paint_detail()
 

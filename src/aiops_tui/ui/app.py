@@ -10,6 +10,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.screen import ModalScreen
 
 from aiops_tui import __version__
 from aiops_tui.config.models import Config
@@ -63,7 +64,7 @@ class Source(Protocol):
     @property
     def actions(self) -> Actions: ...
 
-    def audit_entries(self) -> list[Sealed]:
+    def audit_entries(self, scenario: str | None = None) -> list[Sealed]:
         """Blocking (it may read the audit log): called in a thread."""
         ...
 
@@ -123,6 +124,13 @@ class AiopsApp(App[None]):
         self.started = time.perf_counter()
         self.first_frame_s: float | None = None
         self.flow = ActionFlow(self)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No palette over a modal: it could open a second confirmation, or a screen the
+        confirmation would then close in its place."""
+        if action == "command_palette" and isinstance(self.screen, ModalScreen):
+            return False
+        return super().check_action(action, parameters)
 
     def get_default_screen(self) -> FleetView:
         return FleetView()  # the base screen itself: no blank screen painted first

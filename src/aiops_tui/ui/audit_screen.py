@@ -27,11 +27,12 @@ def when(at: float) -> str:
 
 
 def cells(s: Sealed) -> tuple[Text, ...]:
+    """What an incident needs first comes first: at 80 columns the tail is cut."""
     e = s.entry
     outcome = e.outcome or e.phase  # an intent, or a state read
-    return (Text(str(s.seq), style="dim"), Text(when(e.at)), fmt.literal(f"{e.user}({e.role})"),
-            fmt.literal(e.what), fmt.literal(e.scenario),
-            Text(outcome, style=OUTCOME_STYLE.get(outcome, "dim")), fmt.literal(e.change))
+    return (Text(when(e.at)), fmt.literal(e.what), fmt.literal(e.scenario),
+            Text(outcome, style=OUTCOME_STYLE.get(outcome, "dim")), fmt.literal(e.change),
+            fmt.literal(f"{e.user}({e.role})"), Text(str(s.seq), style="dim"))
 
 
 def detail(s: Sealed) -> Text:
@@ -69,8 +70,8 @@ class AuditScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, width in (("#", 4), ("When (UTC)", 14), ("Who", 16), ("Action", 15),
-                             ("Scenario", 14), ("Outcome", 7), ("Change", 30)):
+        for label, width in (("When (UTC)", 14), ("Action", 15), ("Scenario", 14),
+                             ("Outcome", 7), ("Change", 30), ("Who", 16), ("#", 5)):
             table.add_column(label, width=width)
         table.focus()
         self.app.paint_topbar()  # type: ignore[attr-defined]
@@ -85,17 +86,16 @@ class AuditScreen(Screen[None]):
 
         title = self.query_one("#audit-title", Static)
         try:
-            entries = await asyncio.to_thread(self.app.source.audit_entries)  # type: ignore[attr-defined]
+            entries = await asyncio.to_thread(self.app.source.audit_entries,  # type: ignore[attr-defined]
+                                              self.scenario)
         except AuditError as exc:
             title.update(Text(f"the audit log cannot be read: {fmt.clean(str(exc))}",
                               style="bold red"))
             return
-        if self.scenario:
-            entries = [s for s in entries if s.entry.scenario == self.scenario]
         newest = list(reversed(entries))
-        title.update(Text(f"Audit trail{' of ' + fmt.clean(self.scenario) if self.scenario else ''}"
-                          f" · {len(newest)} entries, newest first · `aiops-tui audit verify` "
-                          "checks the chain", style="bold"))
+        of = f" of {fmt.clean(self.scenario)}" if self.scenario else ""
+        title.update(Text(f"Audit trail{of} · {len(newest)} entries, newest first "
+                          "(aiops-tui audit verify checks them)", style="bold"))
         if [s.seq for s in newest] == [s.seq for s in self.entries]:
             return
         self.entries = newest

@@ -156,6 +156,9 @@ class FleetView(ActsOnScenario, Screen[None]):
     def show(self, snapshot: FleetSnapshot) -> None:
         self._snapshot = snapshot
         table = self.query_one(DataTable)
+        # The cursor stays on its scenario, not its row number: removed rows and re-sorts
+        # must never leave an action aimed at another scenario.
+        keep = self.selected
         wanted = {s.id: s for s in snapshot.scenarios if self._matches(s)}
         with self.app.batch_update():
             for gone in [k for k in self._shown if k not in wanted]:
@@ -174,12 +177,9 @@ class FleetView(ActsOnScenario, Screen[None]):
             order = sorted(wanted.values(), key=lambda s: (ORDER[s.health], s.id))
             rank = {s.id: i for i, s in enumerate(order)}
             if [r.key.value for r in table.ordered_rows] != [s.id for s in order]:
-                # The cursor stays on its scenario, not its row number: a re-sort must
-                # never leave an action aimed at another scenario.
-                keep = self.selected
                 table.sort("scenario", key=lambda cell: rank.get(cell.plain, 0))
-                if keep in wanted:
-                    table.move_cursor(row=table.get_row_index(keep), animate=False)
+            if keep in wanted and self.selected != keep:
+                table.move_cursor(row=table.get_row_index(keep), animate=False)
             problems = problem_lines(order)
             if problems != self._problems:  # unchanged text writes nothing
                 self._problems = problems

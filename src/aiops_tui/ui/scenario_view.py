@@ -96,10 +96,9 @@ class ScenarioView(ActsOnScenario, Screen[None]):
         source = self.app.source  # type: ignore[attr-defined]
         detail = await asyncio.to_thread(source.detail, self.scenario.id, WINDOWS[window])
         try:
-            entries = await asyncio.to_thread(source.audit_entries)
+            self.acted = await asyncio.to_thread(source.audit_entries, self.scenario.id)
         except AuditError:
-            entries = []  # the audit view says why; the numbers matter more here
-        self.acted = [s for s in entries if s.entry.scenario == self.scenario.id]
+            self.acted = []  # the audit view says why; the numbers matter more here
         if window == self.window:
             self.detail, self._detail_window = detail, window
         self._paint()

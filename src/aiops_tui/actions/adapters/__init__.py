@@ -30,6 +30,11 @@ class ControlPlane(Protocol):
     timeout_s: float
     reads_state: bool  # False: it can change things but not say how they stand (commands)
 
+    def unsupported(self, request: Request) -> str | None:
+        """Why this control plane cannot make ``request`` at all (refused before anything is
+        written or sent), or None."""
+        ...
+
     async def state(self, scenario: str) -> State:
         """The scenario as the control plane has it now; raises ``Failed``."""
         ...

@@ -61,6 +61,11 @@ class CommandPlane:
         self.control = control
         self.timeout_s = control.timeout_s
 
+    def unsupported(self, request: Request) -> str | None:
+        if template_for(self.control, request) is None:
+            return f"no {request.kind} command in the config"
+        return None
+
     async def state(self, scenario: str) -> State:
         raise Failed("a command control plane cannot read the state")
 

@@ -28,6 +28,9 @@ class HttpPlane:
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    def unsupported(self, request: Request) -> str | None:
+        return None  # the contract covers every action
+
     async def state(self, scenario: str) -> State:
         reply = await read(self._client, f"{self.base}/scenarios/{scenario}",
                            bearer(self.token_env))

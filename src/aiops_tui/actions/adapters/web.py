@@ -65,7 +65,10 @@ def says(exc: httpx.HTTPError) -> str:
 def error(reply: httpx.Response) -> str:
     """The control plane's own words, if it gave any, cut short. Knows our contract's
     ``{"error": "…"}`` and the shapes FastAPI servers such as LiteLLM's answer with
-    (``{"detail": …}``, ``{"error": {"message": …}}``)."""
+    (``{"detail": …}``, ``{"error": {"message": …}}``). Not on 401/403, whose text can echo
+    (part of) the credential."""
+    if reply.status_code in (401, 403):
+        return "not authorised: check the token the config names"
     try:
         data = reply.json()
         said = data.get("error") or data.get("detail") or ""
