@@ -95,18 +95,22 @@ async def main() -> None:
             "describe": ("support-chat", ("d",)),
             "scenario-history": ("support-chat", ("pagedown", "pagedown", *"kkkkkk")),
             "alerts": ("", ("a",)),
-            # The rollback's confirmation as it opens: focus on Cancel, the id still to type.
-            "action-confirm": ("claims-triage", ("R", "wait", "enter", "wait")),
-            # A fallback route through command mode (staging: no id to type), then the trail.
-            "audit": ("", ("colon", *"route code-review", "enter", "wait", "tab", "enter",
-                           "wait", "wait", "t")),
-            "scenario-actions": ("code-review", ("end",)),
         })
         runtime = Runtime(live, store, clock=clock, rules=rules)
         await capture(AiopsApp(runtime, label="demo fleet"), (80, 24), {
             "fleet-view-80x24": ("", ()),
             "scenario-view-80x24": ("doc-search", ()),
             "alerts-80x24": ("", ("a",)),
+        })
+        # Last, as they change the fleet: the other shots show it as the incidents left it.
+        runtime = Runtime(live, store, clock=clock, rules=rules)
+        await capture(AiopsApp(runtime, label="demo fleet"), (120, 40), {
+            # The rollback's confirmation as it opens: focus on Cancel, the id still to type.
+            "action-confirm": ("claims-triage", ("R", "wait", "enter", "wait")),
+            # A fallback route through command mode (staging: no id to type), then the trail.
+            "audit": ("", ("colon", *"route code-review", "enter", "wait", "tab", "enter",
+                           "wait", "wait", "t")),
+            "scenario-actions": ("code-review", ("end",)),
         })
     finally:
         fleet.stop()
