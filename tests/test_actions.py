@@ -400,7 +400,8 @@ def test_command_mode_lines_become_the_requests_the_keys_make() -> None:
     assert parse("rate-limit claims-triage off").request.to == "off"
     assert parse("kill code-review off").request.to == "off"
     assert (parse("verify doc-search").verb, parse("audit").scenario) == ("verify", None)
-    for bad in ("", "rollback", "rollback s", "rollback s weights", "route s sideways",
+    assert parse("rollback doc-search").request.component is None  # asked, like the key
+    for bad in ("", "rollback", "rollback s weights", "route s sideways",
                 "rate-limit s 0", "rate-limit s -3", "rate-limit s nan", "kill s maybe",
                 "rollback s model v1 v2", "drop table", "verify a b"):
         with pytest.raises(CommandError):

@@ -77,7 +77,7 @@ async def test_fleet_view_keys_over_the_live_fleet(fleet: DemoFleet, tmp_path: P
 async def test_alerts_pane_keys_ack_silence_open_and_runbook(fleet: DemoFleet,
                                                              tmp_path: Path) -> None:
     from aiops_tui.ui.alerts_screen import AlertsScreen, SilenceScreen
-    from aiops_tui.ui.runbook_screen import RunbookScreen
+    from aiops_tui.ui.runbook_pane import RunbookPane
 
     config = relaxed(fleet.config, interval_s=0.5)
     rules = load_alerting(*load_config(DEMO_CONFIG))
@@ -112,10 +112,11 @@ async def test_alerts_pane_keys_ack_silence_open_and_runbook(fleet: DemoFleet,
         await pilot.press("enter", *"reindex running", "enter")  # 1h, the default
         await wait_for(pilot, lambda: pane.selected.silenced_by == runtime.user)
         assert "1 ticket" not in app.status_line().plain  # silenced: out of the badge
-        await pilot.press("b")
-        assert isinstance(app.screen, RunbookScreen)
-        assert "Symptom check" in app.screen.text and "---" not in app.screen.text[:4]
-        await pilot.press("escape", "enter")
+        await pilot.press("b")  # the alert's runbook, in a pane beside the alerts
+        pane = app.screen.query_one(RunbookPane)
+        assert pane.runbook.id == "stale-index" and pane.scenario == "doc-search"
+        assert "Symptom check" in pane.runbook.body and pane.steps
+        await pilot.press("escape", "enter")  # the pane closes, then the alert's scenario
         assert isinstance(app.screen, ScenarioView) and app.screen.scenario.id == "doc-search"
         await pilot.press("escape", "escape", "q")
     db = open_writer(store)

@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from aiops_tui import __version__, cli_act
+from aiops_tui import __version__, cli_act, cli_incident
 
 EXIT_CONFIG = 2
 EXIT_STORE = 3
@@ -53,8 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--config", help=config_help)
     status.add_argument("--store", help=store_help)
     status.add_argument("--json", action="store_true", help="machine-readable output")
-    check = add("check", "Validate a config, its alert rules and runbook references; exit "
-                "non-zero with file:line: field: message.")
+    check = add("check", "Validate a config, its alert rules and its runbooks (front matter, "
+                "alerts, actions and links they name); exit non-zero with file:line: field: "
+                "message. Warns of scenarios without an incident owner.")
     check.add_argument("--config", help=config_help)
     drill = add("drill", "Stage an incident on a demo fleet scenario (or end it with --clear).")
     drill.add_argument("name", nargs="?", help="the drill; --list shows them")
@@ -67,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
               "confirmation and audit as the console. Exit 5 refused, 6 failed, 7 unknown.")
     audit = add("audit", "List the audit log, or check its hash chain (exit 8 if broken).")
     cli_act.add_arguments(act, audit, config_help, store_help)
+    runbook = add("runbook", "Print a runbook in the terminal, list them, or search them.")
+    incident = add("incident", "List incidents, or export one as a markdown postmortem.")
+    cli_incident.add_arguments(runbook, incident, config_help, store_help)
     return parser
 
 
@@ -91,25 +95,16 @@ def main(argv: list[str] | None = None) -> int:
             return _drill(config, args.name, args.scenario, args.clear)
         if args.command == "fleet":
             return _fleet(config, args.seed)
-        from aiops_tui.alerts.rules import (
-            load_alerting,
-            missing_runbooks,
-            rules_path,
-            runbooks_dir,
-        )
+        from aiops_tui.alerts.rules import load_alerting, runbooks_dir
 
         rules = load_alerting(config, path)
-        if args.command == "check" and (problems := missing_runbooks(rules, config, path)):
-            raise ConfigError(problems)
+        if args.command == "check":
+            return _check(config, path, rules)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
-    if args.command == "check":
-        print(f"{path}: ok ({len(config.scenarios)} scenarios, "
-              f"{sum(len(s.endpoints) for s in config.scenarios)} endpoints)\n"
-              f"{rules_path(config, path)}: ok ({len(rules.rules)} alert rules, their "
-              "runbooks present)")
-        return 0
+    if args.command == "runbook":
+        return cli_incident.runbook(runbooks_dir(config, path), args)
     store = Path(args.store) if getattr(args, "store", None) else _default_store(path)
     alerting = (rules, runbooks_dir(config, path))
     if args.command == "status":
@@ -118,10 +113,34 @@ def main(argv: list[str] | None = None) -> int:
         return cli_act.act(config, store, args)
     if args.command == "audit":
         return cli_act.audit(store, args)
+    if args.command == "incident":
+        return cli_incident.incident(config, store, runbooks_dir(config, path), args)
     if args.command == "demo":
         return _demo(config, store, alerting, args.seed, args.read_only)
     return _run(config, store, alerting, args.headless, label=str(path.name),
                 read_only=args.read_only)
+
+
+def _check(config, path: Path, rules) -> int:  # type: ignore[no-untyped-def]
+    """Every problem in the config, its rules and its runbooks, then warnings (exit 0)."""
+    from aiops_tui.alerts.rules import missing_runbooks, rules_path, runbooks_dir
+    from aiops_tui.config import ConfigError
+    from aiops_tui.runbooks.library import Library, lint
+
+    library = Library.load(runbooks_dir(config, path))
+    problems = [*missing_runbooks(rules, config, path), *library.problems,
+                *lint(library, config, (r.id for r in rules.rules))]
+    for scenario in config.scenarios:
+        if not scenario.owners.incident:
+            print(f"{path}: warning: {scenario.id}.owners.incident: no incident owner: "
+                  "nobody is named to answer this scenario's pages", file=sys.stderr)
+    if problems:
+        raise ConfigError(problems)
+    print(f"{path}: ok ({len(config.scenarios)} scenarios, "
+          f"{sum(len(s.endpoints) for s in config.scenarios)} endpoints)\n"
+          f"{rules_path(config, path)}: ok ({len(rules.rules)} alert rules, their "
+          f"runbooks present)\n{library.directory}: ok ({len(library.runbooks)} runbooks)")
+    return 0
 
 
 def _default_store(config_path: Path) -> Path:

@@ -25,3 +25,8 @@ def bundled_config() -> Path:
 def audit_path(store: Path) -> Path:
     """The audit log beside its metrics store: ``demo.duckdb`` → ``demo.audit.duckdb``."""
     return store.with_name(f"{store.stem}.audit.duckdb")
+
+
+def incidents_path(store: Path) -> Path:
+    """Incident records beside their metrics store: ``demo.incidents.duckdb``."""
+    return store.with_name(f"{store.stem}.incidents.duckdb")

@@ -13,7 +13,6 @@ import collections
 import enum
 import gc
 import os
-import re
 import threading
 import time
 from collections import defaultdict
@@ -34,6 +33,9 @@ if TYPE_CHECKING:
     from aiops_tui.alerts.notify import Dispatcher
     from aiops_tui.alerts.readings import RollupReadings
     from aiops_tui.alerts.rules import AlertRules
+    from aiops_tui.incidents.service import Incidents
+    from aiops_tui.runbooks.document import Runbook
+    from aiops_tui.runbooks.library import Library
     from aiops_tui.signals.detail import ScenarioDetail
     from aiops_tui.signals.status import AlertView
     from aiops_tui.signals.window import Window
@@ -46,7 +48,6 @@ if TYPE_CHECKING:
 
 RETENTION_EVERY_S = 3600.0
 STALE_AFTER_INTERVALS = 3
-RUNBOOK_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 # Minute rollups the alert windows sum from memory; older parts of a window use whole hours.
 ALERT_MINUTES_S = 8 * 3600.0
 AUDIT_SHOWN = 500  # the newest audit entries the console shows (``aiops-tui audit``: all)
@@ -68,6 +69,9 @@ class Runtime:
         self.role = role_of(self.user, config.access)
         self.read_only = read_only or config.access.read_only
         self._actions: Actions | None = None
+        self._library: Library | None = None
+        self._incidents: Incidents | None = None
+        self._incident_backlog: list[AlertEvent] = []
         self._audit: AuditLog | None = None
         self._audit_read: dict[str | None, list[Sealed]] = {}  # by scenario, as of:
         self._audit_head: tuple[int, str] | None = None
@@ -261,7 +265,8 @@ class Runtime:
                              self.readings.at(now), self.book.alerts, now)
         # Events wait here until stored: a failed write keeps them (and the book its dirty
         # rows) for the next cycle's.
-        self._events += self.book.update(evaluated, now)
+        judged = self.book.update(evaluated, now)
+        self._events += judged
         if self._dispatcher is not None:
             self._events += self._dispatcher.delivered()
             for key, notice in self._dispatcher.accepted():
@@ -271,19 +276,58 @@ class Runtime:
         self.store.save_alerts(rows, self._events)
         self.book.saved(rows)
         self._events = []
+        self._to_incidents(judged)
         if not self._alerts_settled:  # the first judgement loaded a week of hours per scenario
             self._alerts_settled = True
             settle_heap()
         return self.book.views(now)
 
-    def runbook(self, runbook_id: str) -> str | None:
-        """A runbook's markdown, None if there is no such file (ids are names, not paths)."""
-        if self.runbooks is None or not RUNBOOK_ID.match(runbook_id):
-            return None
-        try:
-            return (self.runbooks / f"{runbook_id}.md").read_text(encoding="utf-8")
-        except OSError:
-            return None
+    @property
+    def library(self) -> Library:
+        """The runbooks, read on first use; a broken one is left out (``check`` names it)."""
+        with self._lazy:
+            if self._library is None:
+                from aiops_tui.runbooks.library import Library
+
+                self._library = Library.load(self.runbooks)
+            return self._library
+
+    def runbook(self, runbook_id: str) -> Runbook | None:
+        return self.library.get(runbook_id)
+
+    @property
+    def incidents(self) -> Incidents:
+        """Incident records, in their own file beside the store (followers work them too)."""
+        with self._lazy:
+            if self._incidents is None:
+                from aiops_tui.incidents.service import Incidents
+                from aiops_tui.paths import incidents_path
+                from aiops_tui.store.incident_log import IncidentLog
+
+                self._incidents = Incidents(IncidentLog(incidents_path(self.store_path)),
+                                            self.user, self.role, self.clock)
+            return self._incidents
+
+    def _to_incidents(self, events: list[AlertEvent]) -> None:
+        """Alerts firing and resolving, and acks, onto their scenario's open incident's
+        timeline. A write that fails is retried next cycle; collection goes on meanwhile."""
+        from aiops_tui.store.incident_log import IncidentLogError
+
+        tiers = {r.id: r.tier for r in self.rules.rules} if self.rules else {}
+        self._incident_backlog += [e for e in events if e.event in ("fired", "resolved", "acked")]
+        while self._incident_backlog:
+            e = self._incident_backlog[0]
+            try:
+                if e.event == "acked":
+                    self.incidents.record(e.scenario, "ack", at=e.at, user=e.who or "",
+                                          rule=e.rule)
+                else:
+                    self.incidents.record(e.scenario, "alert", at=e.at, rule=e.rule,
+                                          tier=tiers.get(e.rule), state=e.event.replace(
+                                              "fired", "firing"))
+            except IncidentLogError:
+                return
+            self._incident_backlog.pop(0)
 
     # -- actions (``actions.service``; the audit log is its own file, so followers act too) --
     def refusal(self, kind: Kind) -> str | None:
@@ -362,6 +406,7 @@ class Runtime:
                     self.book.handling.pop(key, None)
                 raise
             self.book.saved(rows)
+            self._to_incidents([event])
             if notice is not None:
                 self._outbox.append(notice)
             views = self.book.views(now)

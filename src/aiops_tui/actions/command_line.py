@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from aiops_tui.actions.models import Kind, Request
 
 USAGE = {
-    "rollback": "rollback SCENARIO model|prompt|index [VERSION]",
+    "rollback": "rollback SCENARIO [model|prompt|index [VERSION]]",
     "route": "route SCENARIO [fallback|primary]",
     "kill": "kill SCENARIO [on|off]",
     "rate-limit": "rate-limit SCENARIO RPS|off",
@@ -64,6 +64,8 @@ def parse(line: str) -> Command:
 
 def _request(verb: str, scenario: str, rest: list[str]) -> Request | None:
     match verb, rest:
+        case "rollback", []:  # which component is asked, as the key asks it
+            return Request(kind=Kind.ROLLBACK, scenario=scenario)
         case "rollback", [("model" | "prompt" | "index") as component, *version] \
                 if len(version) <= 1:
             return Request(kind=Kind.ROLLBACK, scenario=scenario, component=component,

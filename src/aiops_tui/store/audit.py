@@ -9,31 +9,23 @@ newest entries.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
+from aiops_tui.store.attached import AttachedFile
 from aiops_tui.store.audit_chain import GENESIS, Entry, Sealed, seal
 
-LOCK_WAIT_S = 5.0  # how long a write waits for another process's write to finish
 GUARD_SEEN = 50  # a scenario's newest entries a guard is shown
-_ALIAS = "audit_log"
 _FIELDS = tuple(Entry.model_fields)
 _COLUMNS = ", ".join(f'"{f}"' for f in _FIELDS)  # quoted: "at" and "user" are SQL words
 _SCHEMA = f"""CREATE TABLE IF NOT EXISTS audit (
     seq BIGINT PRIMARY KEY, prev VARCHAR NOT NULL, hash VARCHAR NOT NULL,
     {", ".join(f'"{f}" {"DOUBLE" if f in ("at", "duration_ms") else "VARCHAR"}'
                for f in _FIELDS)})"""
-
-
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 class AuditError(Exception):
@@ -48,53 +40,7 @@ class AuditLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.head_path = path.with_suffix(".head")
-        self._engine: duckdb.DuckDBPyConnection | None = None  # made on first use
-        self._attached = threading.Lock()  # one attachment at a time (threads share it)
-
-    @contextlib.contextmanager
-    def _open(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The log attached to this process's in-memory DuckDB for one read or write, then
-        detached, which frees the file for the next process. Attaching takes about a
-        millisecond where opening a database takes fifteen: most of an action's time between
-        the confirming key and the control plane."""
-        with self._attached:
-            if self._engine is None:
-                self._engine = duckdb.connect()
-            con = self._engine
-            option = " (READ_ONLY)" if read_only else ""
-            deadline = time.monotonic() + LOCK_WAIT_S
-            while True:
-                try:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                    con.execute(f"ATTACH {_quoted(str(self.path))} AS {_ALIAS}{option}")
-                    break
-                except duckdb.IOException as exc:
-                    if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                        raise AuditError(f"{self.path}: {exc}") from exc
-                    time.sleep(0.02)
-                except (duckdb.Error, OSError) as exc:
-                    raise AuditError(f"{self.path}: {exc}") from exc
-            try:
-                con.execute(f"USE {_ALIAS}")
-                if not read_only:
-                    con.execute(_SCHEMA)
-                yield con
-            except (duckdb.Error, OSError) as exc:
-                raise AuditError(f"{self.path}: {exc}") from exc
-            finally:
-                self._detach(con)
-
-    def _detach(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Free the file whatever happened; if DuckDB cannot, drop the whole engine (which
-        frees it too) rather than keep other processes out."""
-        with contextlib.suppress(duckdb.Error):
-            con.execute("ROLLBACK")  # whatever an error left open
-        try:
-            con.execute("USE memory")
-            con.execute(f"DETACH {_ALIAS}")
-        except duckdb.Error:
-            con.close()
-            self._engine = None
+        self._file = AttachedFile(path, "audit_log", _SCHEMA, AuditError)
 
     def append(self, entry: Entry,
                guard: Callable[[list[Entry]], str | None] | None = None) -> Sealed:
@@ -102,7 +48,7 @@ class AuditLog:
         nothing happened: an action whose intent is not recorded is not sent). ``guard``
         sees the scenario's newest entries (oldest first) in the same transaction and may
         refuse with a reason (``Refused``): no other process can write in between."""
-        with self._open() as con:
+        with self._file.open() as con:
             con.execute("BEGIN")
             if guard is not None:
                 rows = con.execute(  # refusals decide nothing: never let them crowd out
@@ -146,7 +92,7 @@ class AuditLog:
         query = f"SELECT seq, prev, hash, {_COLUMNS} FROM audit {where} ORDER BY seq"
         if limit is not None:
             query = f"SELECT * FROM ({query} DESC LIMIT {int(limit)}) ORDER BY seq"
-        with self._open(read_only=True) as con:
+        with self._file.open(read_only=True) as con:
             try:
                 rows = con.execute(query, params).fetchall()
             except duckdb.CatalogException:

@@ -20,6 +20,8 @@ from aiops_tui.actions.models import Kind, Outcome, Request
 from aiops_tui.ui.format import clean
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from aiops_tui.actions.service import Preview, Result
 
 # Which key does what; ``act`` names the Kind, ``verify`` reads the state after a doubt.
@@ -100,9 +102,10 @@ class ActionFlow:
         self.app.notify(clean(text), title=clean(title), severity=severity,  # type: ignore[arg-type]
                         markup=False, timeout=timeout)
 
-    def start(self, request: Request) -> None:
+    def start(self, request: Request, then: Callable[[Outcome], None] | None = None) -> None:
         """One action per scenario from this console at a time, from the key to the answer
-        (the audit guard stops other consoles and scripts at execute)."""
+        (the audit guard stops other consoles and scripts at execute). ``then`` hears how it
+        went, if it was sent (a runbook step ticks itself when its action is done)."""
         busy = self.in_flight.get(request.scenario)
         if busy is not None:
             kind, since = busy
@@ -113,12 +116,14 @@ class ActionFlow:
             self.app.run_worker(self.actions.refuse(request, reason), exit_on_error=False)
             return
         self.in_flight[request.scenario] = (request.kind, time.monotonic())
-        self.app.run_worker(self._run(request), group=f"act-{request.scenario}",
+        self.app.run_worker(self._run(request, then), group=f"act-{request.scenario}",
                             exit_on_error=False)
 
-    async def _run(self, request: Request) -> None:
+    async def _run(self, request: Request, then: Callable[[Outcome], None] | None) -> None:
         try:
-            await self._ask_and_send(request)
+            outcome = await self._ask_and_send(request)
+            if outcome is not None and then is not None:
+                then(outcome)
         except Exception as exc:  # whatever broke, the operator hears of it
             self._say(f"{type(exc).__name__}: {exc}; if anything was sent, the audit trail "
                       f"(t) says so: read the state (V) before acting again",
@@ -128,7 +133,8 @@ class ActionFlow:
             self.in_flight.pop(request.scenario, None)
             self.app.post_message(Acted())
 
-    async def _ask_and_send(self, request: Request) -> None:
+    async def _ask_and_send(self, request: Request) -> Outcome | None:
+        """The action asked, confirmed and sent; its outcome, None if nothing was sent."""
         from aiops_tui.actions.service import Refusal
         from aiops_tui.ui.action_screens import AskScreen, ComponentScreen, ConfirmScreen
 
@@ -138,21 +144,21 @@ class ActionFlow:
             if request.kind is Kind.ROLLBACK and request.component is None:
                 component = await app.push_screen_wait(ComponentScreen(request.scenario))
                 if component is None:
-                    return
+                    return None
                 request = request.model_copy(update={"component": component})
             if request.kind is Kind.RATE_LIMIT and request.rps is None and request.to is None:
                 answer = await app.push_screen_wait(AskScreen(
                     f"Rate limit {request.scenario}", "requests per second, or off",
                     rps_problem))
                 if answer is None:
-                    return
+                    return None
                 request = request.model_copy(update=(
                     {"to": "off"} if answer == "off" else {"rps": float(answer)}))
         try:
             preview = await self.actions.preview(request)
         except Refusal as exc:
             self._say(str(exc), title=f"{request.kind} refused", severity="error")
-            return
+            return None
         answer = await app.push_screen_wait(ConfirmScreen(preview, self._send))
         if answer is None:
             self._say(f"{request.kind} on {request.scenario} cancelled: nothing was sent",
@@ -167,6 +173,8 @@ class ActionFlow:
             self._say(answer.message + hint, title=f"{request.kind} {answer.outcome}",
                       severity=severity,
                       timeout=8.0 if answer.outcome is Outcome.DONE else 30.0)
+            return answer.outcome
+        return None
 
     async def _send(self, preview: Preview, typed: str) -> Result | str:
         """Called by the confirmation, which stays up (live data still held) until the

@@ -22,6 +22,7 @@ from aiops_tui.config.models import parse_duration
 from aiops_tui.signals.status import AlertView, FleetSnapshot
 from aiops_tui.ui import format as fmt
 from aiops_tui.ui.acting import ACTION_BINDINGS, ActsOnScenario
+from aiops_tui.ui.runbook_lookup import RUNBOOK_BINDINGS, FollowsRunbooks
 from aiops_tui.ui.topbar import TopBar
 
 TIER_STYLE = {"page": "bold red", "ticket": "yellow", "review": "cyan"}
@@ -123,16 +124,17 @@ class SilenceScreen(ModalScreen[tuple[float, str] | None]):
         self.dismiss(None)
 
 
-class AlertsScreen(ActsOnScenario, Screen[None]):
+class AlertsScreen(FollowsRunbooks, ActsOnScenario, Screen[None]):
     BINDINGS = [
         Binding("escape,a", "app.pop_screen", "Back", id="alerts-back"),
         Binding("enter", "open", "Scenario", id="alert-open"),
-        Binding("b", "runbook", "Runbook", id="alert-runbook"),
         Binding("A", "handle('ack')", "Ack", id="alert-ack"),
         Binding("S", "silence", "Silence", id="alert-silence"),
+        Binding("I", "declare", "Declare incident", id="alert-declare"),
         Binding("U", "handle('unsilence')", "Unsilence", id="alert-unsilence", show=False),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        *RUNBOOK_BINDINGS,
         *ACTION_BINDINGS,
     ]
 
@@ -210,14 +212,43 @@ class AlertsScreen(ActsOnScenario, Screen[None]):
         event.stop()
         self.action_open()
 
-    def action_runbook(self) -> None:
+    def runbook_target(self) -> tuple[str, str] | None:
+        """The selected alert's own runbook, else its scenario's."""
+        alert = self.selected
+        if alert is None:
+            return None
+        runbook = alert.runbook or self.runbook_for(alert.scenario)
+        return (alert.scenario, runbook) if runbook else None
+
+    def action_declare(self) -> None:
+        """An incident on the alert's scenario, from the alert: a page is sev2, anything
+        else sev3 (the commander raises it). An incident already open there is shown."""
         alert = self.selected
         if alert is None:
             return
-        if not alert.runbook:
-            self.notify(f"{alert.rule} names no runbook", severity="warning", markup=False)
+        self.run_worker(self._declare(alert), exit_on_error=False)
+
+    async def _declare(self, alert: AlertView) -> None:
+        from aiops_tui.incidents.service import IncidentError
+
+        incidents = self.app.source.incidents  # type: ignore[attr-defined]
+        try:
+            incident = await asyncio.to_thread(
+                incidents.declare, alert.scenario, "sev2" if alert.tier == "page" else "sev3",
+                alert.summary, alert.rule)
+        except IncidentError as exc:
+            current = await asyncio.to_thread(incidents.open_for, alert.scenario)
+            self.notify(str(exc), title="not declared", severity="warning", markup=False)
+            if current is not None:
+                self.app.action_incident(current.id)  # type: ignore[attr-defined]
             return
-        self.app.open_runbook(alert.runbook)  # type: ignore[attr-defined]
+        except Exception as exc:
+            self.notify(f"{type(exc).__name__}: {exc}", title="not declared; nothing "
+                        "recorded", severity="error", markup=False)
+            return
+        self.notify(f"{incident.id} declared on {incident.scenario}, {incident.severity}; "
+                    "you are its commander", markup=False)
+        self.app.action_incident(incident.id)  # type: ignore[attr-defined]
 
     def action_silence(self) -> None:
         alert = self.selected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import TYPE_CHECKING, Protocol
 
@@ -23,6 +24,10 @@ from aiops_tui.ui.topbar import TopBar
 if TYPE_CHECKING:
     from aiops_tui.actions.models import Kind
     from aiops_tui.actions.service import Actions
+    from aiops_tui.incidents.commands import IncidentCommand
+    from aiops_tui.incidents.record import Incident
+    from aiops_tui.incidents.service import Incidents
+    from aiops_tui.runbooks.library import Library
     from aiops_tui.signals.detail import ScenarioDetail
     from aiops_tui.store.audit_chain import Sealed
 
@@ -55,7 +60,15 @@ class Source(Protocol):
         Returns when it was done and the alerts as they now stand."""
         ...
 
-    def runbook(self, runbook_id: str) -> str | None: ...
+    @property
+    def library(self) -> Library:
+        """The runbooks (read from files on first use)."""
+        ...
+
+    @property
+    def incidents(self) -> Incidents:
+        """Blocking methods (the incident log is a file): called in threads."""
+        ...
 
     def refusal(self, kind: Kind) -> str | None:
         """Why this operator may not take ``kind`` (cheap: the keys ask it to dim)."""
@@ -109,6 +122,7 @@ class AiopsApp(App[None]):
         Binding("p", "pause", "Pause", id="pause", show=False),
         Binding("a", "alerts", "Alerts", id="alerts"),
         Binding("t", "audit", "Audit", id="audit", show=False),
+        Binding("i", "incident", "Incident", id="incident"),
         Binding("colon", "command", "Command", id="command", show=False),
     ]
 
@@ -247,6 +261,13 @@ class AiopsApp(App[None]):
         if not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen())
 
+    def action_incident(self, incident_id: str | None = None) -> None:
+        """The incident in view: the given one, else the newest open one."""
+        from aiops_tui.ui.incident_screen import IncidentScreen
+
+        if not isinstance(self.screen, IncidentScreen):
+            self.push_screen(IncidentScreen(incident_id))
+
     def action_command(self) -> None:
         from aiops_tui.ui.action_screens import CommandScreen
 
@@ -255,14 +276,23 @@ class AiopsApp(App[None]):
     def run_command(self, line: str) -> None:
         """A command-mode line: an action through the same flow as its key, or a view."""
         from aiops_tui.actions.command_line import CommandError, parse
+        from aiops_tui.incidents.commands import USAGE as INCIDENT_USAGE
+        from aiops_tui.incidents.commands import parse as parse_incident
         from aiops_tui.ui.audit_screen import AuditScreen
 
         if not line.strip():
             return
         try:
+            incident = parse_incident(line)
+            if incident is not None:
+                self.run_worker(self._incident_command(incident), exit_on_error=False)
+                return
             command = parse(line)
         except CommandError as exc:
-            self.notify(str(exc), title="not a command", severity="warning", markup=False)
+            words = str(exc)
+            if words.startswith("no command"):
+                words += ", " + ", ".join(INCIDENT_USAGE)
+            self.notify(words, title="not a command", severity="warning", markup=False)
             return
         if command.request is not None:
             self.flow.start(command.request)
@@ -272,6 +302,72 @@ class AiopsApp(App[None]):
             self.open_scenario(command.scenario or "")
         else:
             self.push_screen(AuditScreen(command.scenario))
+
+    async def _incident_command(self, command: IncidentCommand) -> None:
+        """Incident work from command mode: on the named incident, else the one on screen,
+        else the selected scenario's open one, else the only open one."""
+        from aiops_tui.incidents.service import IncidentError
+
+        incidents = self.source.incidents
+        verb = command.verb
+        try:
+            if verb == "incidents":
+                self.action_incident()
+                return
+            if verb == "incident":
+                declared = await asyncio.to_thread(
+                    incidents.declare, command.scenario or "", command.severity or "sev2",
+                    command.text)
+                self._say(f"{declared.id} declared on {declared.scenario}, "
+                          f"{declared.severity}; you are its commander")
+                self.action_incident(declared.id)
+                return
+            target = await asyncio.to_thread(self._incident_meant, command.incident)
+            if verb == "note":
+                await asyncio.to_thread(incidents.note, target.scenario, command.text,
+                                        target.id)
+            elif verb == "update":
+                await asyncio.to_thread(incidents.update, target.id, *command.parts)
+            elif verb == "role":
+                await asyncio.to_thread(incidents.assign, target.id, command.duty or "",
+                                        command.assignee or "")
+            elif verb == "severity":
+                await asyncio.to_thread(incidents.severity, target.id, command.severity or "")
+            elif verb == "resolve":
+                await asyncio.to_thread(incidents.resolve, target.id, command.text)
+        except IncidentError as exc:
+            self._say(str(exc), title=f"{verb}: not recorded", severity="warning")
+            return
+        except Exception as exc:  # the incident log failed: nothing was recorded
+            self._say(f"{type(exc).__name__}: {exc}", title=f"{verb}: not recorded",
+                      severity="error")
+            return
+        self._say(f"{verb} recorded on {target.id}")
+        reload = getattr(self.screen, "reload", None)
+        if reload is not None:
+            reload()
+
+    def _incident_meant(self, named: str | None) -> Incident:
+        """Blocking (reads the incident log): called in a thread."""
+        from aiops_tui.incidents.service import IncidentError
+
+        incidents = self.source.incidents
+        in_view = named or getattr(self.screen, "incident_id", None)
+        if in_view:
+            return incidents.get(in_view)
+        scenario = getattr(self.screen, "acting_on", None)
+        found = incidents.open_for(scenario) if scenario else None
+        if found is not None:
+            return found
+        open_ = [i for i in incidents.all() if i.open]
+        if len(open_) == 1:
+            return open_[0]
+        raise IncidentError("which incident? name it (INC-N): " + (
+            ", ".join(i.id for i in open_) + " are open" if open_ else "none is open"))
+
+    def _say(self, text: str, title: str = "", severity: str = "information") -> None:
+        self.notify(clean(text), title=clean(title), severity=severity,  # type: ignore[arg-type]
+                    markup=False)
 
     def on_acted(self, _: Acted) -> None:
         reread = getattr(self.screen, "audit_changed", None)
@@ -285,16 +381,6 @@ class AiopsApp(App[None]):
         if self.snapshot is not None:
             self.snapshot = self.snapshot.model_copy(update={"alerts": views})
         self.paint_topbar()
-
-    def open_runbook(self, runbook_id: str) -> None:
-        from aiops_tui.ui.runbook_screen import RunbookScreen
-
-        text = self.source.runbook(runbook_id)
-        if text is None:
-            self.notify(f"runbook {clean(runbook_id)} not found", severity="warning",
-                        markup=False)
-            return
-        self.push_screen(RunbookScreen(text))
 
     def open_scenario(self, scenario_id: str) -> None:
         from aiops_tui.ui.scenario_view import ScenarioView

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from aiops_tui.signals.status import FleetSnapshot, Health, ScenarioStatus
 from aiops_tui.ui import format as fmt
 from aiops_tui.ui.acting import ACTION_BINDINGS, ActsOnScenario
+from aiops_tui.ui.runbook_lookup import RUNBOOK_BINDINGS, FollowsRunbooks
 from aiops_tui.ui.topbar import TopBar
 
 
@@ -111,16 +112,17 @@ def problem_lines(order: list[ScenarioStatus]) -> Text:
     return out
 
 
-class FleetView(ActsOnScenario, Screen[None]):
+class FleetView(FollowsRunbooks, ActsOnScenario, Screen[None]):
     """Scenarios as rows, worst first. Cells are diffed: an unchanged value writes nothing."""
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="open", show=True),
         Binding("d", "describe", "Describe", id="describe"),
-        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("f", "filter", "Filter", id="filter"),
         Binding("escape", "clear_filter", "Clear filter", id="clear-filter", show=False),
         Binding("j", "cursor_down", "Down", id="down", show=False),
         Binding("k", "cursor_up", "Up", id="up", show=False),
+        *RUNBOOK_BINDINGS,
         *ACTION_BINDINGS,
     ]
 

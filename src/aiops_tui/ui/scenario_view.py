@@ -21,13 +21,14 @@ from aiops_tui.store.audit_chain import Sealed
 from aiops_tui.ui import charts, scenario_panels
 from aiops_tui.ui.acting import ACTION_BINDINGS, ActsOnScenario
 from aiops_tui.ui.format import clean
+from aiops_tui.ui.runbook_lookup import RUNBOOK_BINDINGS, FollowsRunbooks
 from aiops_tui.ui.topbar import TopBar
 
 WINDOWS = {"15m": 900.0, "1h": 3600.0, "6h": 6 * 3600.0, "24h": 86400.0, "7d": 7 * 86400.0}
 WIDE = 110  # from this width the charts sit two by two
 
 
-class ScenarioView(ActsOnScenario, Screen[None]):
+class ScenarioView(FollowsRunbooks, ActsOnScenario, Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("d", "describe", "Describe", id="describe"),
@@ -36,6 +37,7 @@ class ScenarioView(ActsOnScenario, Screen[None]):
           for i, label in enumerate(WINDOWS, start=1)),
         Binding("j", "scroll_down", "Down", id="scroll-down", show=False),
         Binding("k", "scroll_up", "Up", id="scroll-up", show=False),
+        *RUNBOOK_BINDINGS,
         *ACTION_BINDINGS,
     ]
 

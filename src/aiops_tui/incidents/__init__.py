@@ -1,0 +1,1 @@
+"""Incidents: declared, staffed, followed step by step, resolved and written up."""

@@ -1,0 +1,1 @@
+"""Runbooks: markdown files with front matter, their steps as checklists, and search."""

@@ -1,0 +1,175 @@
+"""An incident as the commander runs it: severity, who holds which role, time since the last
+status update, the scenario's owners and escalation path, and the timeline (alerts, actions,
+runbook steps, notes, updates) read back every few seconds. ``[`` and ``]`` walk to older
+and newer incidents; notes, updates, roles and resolving go through keys or command mode."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from aiops_tui.incidents.record import DUTIES, Incident
+from aiops_tui.incidents.timeline import Line, lines, span
+from aiops_tui.ui.format import clean
+from aiops_tui.ui.runbook_lookup import RUNBOOK_BINDINGS, FollowsRunbooks
+from aiops_tui.ui.topbar import TopBar
+
+REFRESH_S = 2.0
+UPDATE_DUE_S = 30 * 60.0  # a commander owes the room a status update at least this often
+
+
+class IncidentScreen(FollowsRunbooks, Screen[None]):
+    BINDINGS = [
+        Binding("escape,i", "app.pop_screen", "Back", id="incident-back"),
+        Binding("n", "note", "Note", id="incident-note"),
+        Binding("u", "update", "Update", id="incident-update"),
+        Binding("left_square_bracket", "walk(1)", "Older", id="incident-older", show=False),
+        Binding("right_square_bracket", "walk(-1)", "Newer", id="incident-newer",
+                show=False),
+        *RUNBOOK_BINDINGS,
+    ]
+
+    def __init__(self, incident_id: str | None = None) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.incident: Incident | None = None
+        self._ids: list[str] = []
+        self._shown: list[Line] = []
+
+    def compose(self) -> ComposeResult:
+        yield TopBar()
+        with Vertical(id="incident-main"):
+            yield Static(id="incident-head")
+            table: DataTable[Text] = DataTable(id="timeline", cursor_type="row")
+            yield table
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label, width in (("Time", 8), ("+", 8), ("Who", 10), ("What", 200)):
+            table.add_column(label, width=width)
+        table.focus()
+        self.app.paint_topbar()  # type: ignore[attr-defined]
+        self.set_interval(REFRESH_S, self.reload)
+        self.reload()
+
+    @property
+    def acting_on(self) -> str | None:
+        return self.incident.scenario if self.incident else None
+
+    def reload(self) -> None:
+        self.run_worker(self._reload(), exclusive=True, group="incident-read")
+
+    async def _reload(self) -> None:
+        source = self.app.source  # type: ignore[attr-defined]
+        try:
+            everything = await asyncio.to_thread(source.incidents.all)
+            self._ids = [i.id for i in everything]
+            chosen = next((i for i in everything if i.id == self.incident_id), None) or \
+                next((i for i in everything if i.open), None) or \
+                (everything[0] if everything else None)
+            if chosen is None:
+                self._paint_none()
+                return
+            self.incident_id, self.incident = chosen.id, chosen
+            events = await asyncio.to_thread(source.incidents.events, chosen.id)
+            audit = await asyncio.to_thread(source.audit_entries, chosen.scenario)
+        except Exception as exc:  # an unreadable log: say so, keep the last picture
+            self.query_one("#incident-head", Static).update(
+                Text(f"incident log unreadable: {clean(f'{type(exc).__name__}: {exc}')}",
+                     style="bold red"))
+            return
+        self._paint(chosen, lines(chosen, events, [s.entry for s in audit], time.time()))
+
+    def _paint_none(self) -> None:
+        self.query_one("#incident-head", Static).update(Text(
+            "No incident yet. Declare one with I on an alert, or :incident SCENARIO "
+            "[sev1|sev2|sev3] [title].", style="dim"))
+
+    def _paint(self, incident: Incident, timeline: list[Line]) -> None:
+        self.query_one("#incident-head", Static).update(self.head(incident))
+        if timeline == self._shown:
+            return
+        self._shown = timeline
+        table = self.query_one(DataTable)
+        table.clear()
+        for line in timeline:
+            table.add_row(
+                Text(dt.datetime.fromtimestamp(line.at).strftime("%H:%M:%S")),
+                Text(f"+{span(line.at - incident.declared_at)}", style="dim"),
+                Text(clean(line.user), no_wrap=True, overflow="ellipsis"),
+                Text(clean(line.what), style=_STYLE.get(line.kind, "")))
+        table.move_cursor(row=table.row_count - 1)  # the newest, where the room is
+
+    def head(self, incident: Incident) -> Text:
+        now = time.time()
+        head = Text()
+        head.append(f" {incident.id} ", style="bold reverse")
+        head.append(f" {incident.severity.upper()} ",
+                    style="bold white on red" if incident.severity == "sev1" else "bold")
+        head.append(f" {clean(incident.title)}", style="bold")
+        if incident.drill:
+            head.append(f"  DRILL {clean(incident.drill)}", style="bold black on yellow")
+        head.append(f"\n{clean(incident.scenario)} · declared "
+                    f"{dt.datetime.fromtimestamp(incident.declared_at):%H:%M} by "
+                    f"{clean(incident.declared_by)} · ")
+        if incident.open:
+            age = incident.since_update(now)
+            head.append(f"last update {span(age)} ago",
+                        style="bold red" if age > UPDATE_DUE_S else "")
+        else:
+            resolved = dt.datetime.fromtimestamp(incident.resolved_at or now)
+            head.append(f"resolved {resolved:%H:%M}", style="green")
+        roles = " · ".join(f"{duty} {clean(incident.roles.get(duty, '—'))}" for duty in DUTIES)
+        head.append(f"\n{roles}", style="dim")
+        try:
+            owners = self.app.source.config.scenario(incident.scenario).owners  # type: ignore[attr-defined]
+        except KeyError:
+            return head
+        named = ", ".join(f"{k} {v}" for k, v in owners.model_dump(exclude={"escalation"})
+                          .items() if v)
+        head.append(f"\nowners {clean(named or '—')}", style="dim")
+        if owners.escalation:
+            head.append(f" · escalation {clean(' → '.join(owners.escalation))}", style="dim")
+        return head
+
+    # -- keys ----------------------------------------------------------------------------
+    def action_walk(self, step: int) -> None:
+        if self.incident_id in self._ids:
+            i = self._ids.index(self.incident_id) + step
+            if 0 <= i < len(self._ids):
+                self.incident_id, self._shown = self._ids[i], []
+                self.reload()
+
+    def action_note(self) -> None:
+        self._ask("Note", "what happened, what you saw", "note")
+
+    def action_update(self) -> None:
+        self._ask("Status update", "condition / actions / needs", "update")
+
+    def _ask(self, title: str, placeholder: str, verb: str) -> None:
+        from aiops_tui.ui.action_screens import AskScreen
+
+        if self.incident is None:
+            return
+        incident = self.incident.id
+
+        def send(text: str | None) -> None:
+            if text:
+                self.app.run_command(f"{verb} {incident} {text}")  # type: ignore[attr-defined]
+
+        self.app.push_screen(AskScreen(f"{title} on {incident}", placeholder,
+                                       lambda t: None if t.strip() else "write something"),
+                             send)
+
+
+_STYLE = {"alert": "yellow", "action": "bold", "declared": "bold", "resolved": "green",
+          "update": "cyan"}
