@@ -29,6 +29,7 @@ AFTERNOON = datetime(2026, 11, 19, 14, 0, tzinfo=UTC).timestamp()
 PREFILL_S = 3600
 PREFILL_STEP_S = 10.0
 SWAP_AT_S = 2400.0
+RUNBOOKS = HERE.parent / "runbooks"
 DRILLS_AT_S = 3300.0  # incidents staged in the last minutes, for the alerts pane
 
 
@@ -77,7 +78,7 @@ async def main() -> None:
     store = Path(tempfile.mkdtemp(prefix="aiops-shots-")) / "demo.duckdb"
     _backfill_demo(live, store, now=clock.now)  # the week of simulated past `demo` starts with
     try:
-        runtime = Runtime(live, store, clock=clock, rules=rules)
+        runtime = Runtime(live, store, clock=clock, rules=rules, runbooks=RUNBOOKS)
         for step in range(int(PREFILL_S / PREFILL_STEP_S)):
             if step * PREFILL_STEP_S == SWAP_AT_S:  # a silent model update, as providers do
                 fleet.inject("support-chat", "vllm-a", "model-swap")
@@ -96,14 +97,17 @@ async def main() -> None:
             "scenario-history": ("support-chat", ("pagedown", "pagedown", *"kkkkkk")),
             "alerts": ("", ("a",)),
         })
-        runtime = Runtime(live, store, clock=clock, rules=rules)
+        runtime = Runtime(live, store, clock=clock, rules=rules, runbooks=RUNBOOKS)
         await capture(AiopsApp(runtime, label="demo fleet"), (80, 24), {
             "fleet-view-80x24": ("", ()),
             "scenario-view-80x24": ("doc-search", ()),
             "alerts-80x24": ("", ("a",)),
+            # The first alert's runbook beside the alerts, a step highlighted.
+            "runbook-80x24": ("", ("a", "b", "wait", "j", "j", "wait")),
+            "runbook-search-80x24": ("", ("slash", *"kv cache", "wait")),
         })
         # Last, as they change the fleet: the other shots show it as the incidents left it.
-        runtime = Runtime(live, store, clock=clock, rules=rules)
+        runtime = Runtime(live, store, clock=clock, rules=rules, runbooks=RUNBOOKS)
         await capture(AiopsApp(runtime, label="demo fleet"), (120, 40), {
             # The rollback's confirmation as it opens: focus on Cancel, the id still to type.
             "action-confirm": ("claims-triage", ("R", "wait", "enter", "wait")),
@@ -111,6 +115,11 @@ async def main() -> None:
             "audit": ("", ("colon", *"route code-review", "enter", "wait", "tab", "enter",
                            "wait", "wait", "t")),
             "scenario-actions": ("code-review", ("end",)),
+            # An incident declared by command, its runbook beside the timeline, two steps
+            # ticked.
+            "incident": ("", ("colon", *"incident claims-triage sev1 claims misrouted",
+                              "enter", "wait", "wait", "wait", "b", "wait", "space", "j",
+                              "space", "wait", "wait", "wait", "wait", "wait")),
         })
     finally:
         fleet.stop()

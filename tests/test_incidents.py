@@ -98,7 +98,7 @@ def test_the_postmortem_holds_timeline_actions_steps_and_what_to_never_ship_with
     ana.tick("support-chat", "model-rollback", 7, True, "Roll back.")
     action = Entry(at=clock(), user="ana", role="commander", phase="result",
                    action="rollback", scenario="support-chat", component="model",
-                   before="m-rev2", to="m", outcome="done")
+                   before="model m-rev2", to="model m", outcome="done")
     ana.record("support-chat", "alert", rule="eval-pass-rate-low", tier="page",
                state="resolved")
     ana.resolve(incident.id, "rolled back")
@@ -107,7 +107,7 @@ def test_the_postmortem_holds_timeline_actions_steps_and_what_to_never_ship_with
                     Library.load(ROOT / "runbooks"), clock())
     assert "# Postmortem INC-1: evals \\| dropped" in text  # a pipe cannot break the table
     assert "| Resolved | 2026-09-21 " in text and "open) |" in text
-    assert "rollback model m-rev2 → m: done" in text
+    assert "rollback model m-rev2 → model m: done" in text
     assert "- [x] model-rollback step 7: Roll back. (ana, " in text
     assert "alert eval-pass-rate-low (page) firing" in text
     assert "- [ ] A new eval case (or suite) that fails on what regressed here, gating " \

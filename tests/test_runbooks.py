@@ -7,7 +7,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import yaml
 
@@ -118,3 +120,32 @@ def test_runbook_text_is_markdown_only_markup_and_escapes_stay_literal() -> None
     (step,) = steps(body)
     assert step.title.startswith("Run [bold red]this[/] now")
     assert step.action == "kill $S on"
+
+
+async def test_the_pane_shows_markup_and_escapes_in_a_runbook_literally(tmp_path: Path) -> None:
+    from textual.app import App
+
+    from aiops_tui.incidents.service import Incidents
+    from aiops_tui.runbooks.document import parse_runbook
+    from aiops_tui.store.incident_log import IncidentLog
+    from aiops_tui.ui.runbook_pane import RunbookPane
+
+    path = tmp_path / "sly.md"
+    path.write_text("---\nid: sly\ntitle: '[bold red]Sly[/]'\nseverity: page\nowner: x\n"
+                    "last_tested: 2026-01-01\n---\n## Mitigation\n- [ ] Press [red]now[/red] "
+                    "\x1b[2J`:kill $S on`\n")
+    runbook = parse_runbook(path.read_text(), path)
+
+    class Host(App[None]):
+        source = SimpleNamespace(incidents=Incidents(IncidentLog(tmp_path / "i.duckdb"),
+                                                     "tia", "trainee", time.time))
+
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield RunbookPane("support-chat", runbook, steps(runbook.body))
+
+    app = Host()
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.pause(0.3)
+        screen = app.export_screenshot()
+    assert "[bold&#160;red]Sly[/]" in screen and "[red]now[/red]" in screen
+    assert "�[2J" in screen  # the escape is shown as a mark, never sent to the terminal

@@ -37,8 +37,11 @@ def cell(app: AiopsApp, row: str, column: str) -> str:
 
 
 async def test_fleet_view_keys_over_the_live_fleet(fleet: DemoFleet, tmp_path: Path) -> None:
+    from aiops_tui.ui.runbook_pane import RunbookPane
+
     config = relaxed(fleet.config, interval_s=0.5)
-    app = AiopsApp(Runtime(config, tmp_path / "s.duckdb"), label="test")
+    app = AiopsApp(Runtime(config, tmp_path / "s.duckdb", runbooks=ROOT / "runbooks"),
+                   label="test")
     async with app.run_test(size=(120, 40)) as pilot:
         table = app.screen.query_one(DataTable)
         await wait_for(pilot, lambda: table.row_count == 4)
@@ -51,10 +54,15 @@ async def test_fleet_view_keys_over_the_live_fleet(fleet: DemoFleet, tmp_path: P
         assert cell(app, "support-chat", "endpoints") == "5 up"
         assert cell(app, "support-chat", "up") == "5/5"
 
-        await pilot.press("slash", *"doc", "enter")
+        await pilot.press("f", *"doc", "enter")
         assert [r.key.value for r in table.ordered_rows] == ["doc-search"]
-        await pilot.press("slash", "escape")
+        await pilot.press("f", "escape")
         assert table.row_count == 4
+        await pilot.press("slash", *"kv cahce", "enter")  # runbook search, typo and all
+        pane = app.screen.query_one(RunbookPane)
+        assert pane.runbook.id == "gpu-memory-pressure"
+        await pilot.press("escape")  # closes the pane, back on the table
+        assert not app.screen.query(RunbookPane) and app.focused is table
 
         await pilot.press("p")
         assert "PAUSED" in app.status_line().plain

@@ -326,7 +326,9 @@ class Runtime:
                                           tier=tiers.get(e.rule), state=e.event.replace(
                                               "fired", "firing"))
             except IncidentLogError:
-                return
+                return  # the file is busy or broken: next cycle
+            except Exception:  # one that cannot be recorded must not stop collection, nor
+                pass  # block the events behind it
             self._incident_backlog.pop(0)
 
     # -- actions (``actions.service``; the audit log is its own file, so followers act too) --

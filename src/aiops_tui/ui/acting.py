@@ -120,10 +120,9 @@ class ActionFlow:
                             exit_on_error=False)
 
     async def _run(self, request: Request, then: Callable[[Outcome], None] | None) -> None:
+        outcome = None
         try:
             outcome = await self._ask_and_send(request)
-            if outcome is not None and then is not None:
-                then(outcome)
         except Exception as exc:  # whatever broke, the operator hears of it
             self._say(f"{type(exc).__name__}: {exc}; if anything was sent, the audit trail "
                       f"(t) says so: read the state (V) before acting again",
@@ -132,6 +131,8 @@ class ActionFlow:
         finally:
             self.in_flight.pop(request.scenario, None)
             self.app.post_message(Acted())
+        if outcome is not None and then is not None:
+            then(outcome)
 
     async def _ask_and_send(self, request: Request) -> Outcome | None:
         """The action asked, confirmed and sent; its outcome, None if nothing was sent."""

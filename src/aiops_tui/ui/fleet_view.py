@@ -118,7 +118,7 @@ class FleetView(FollowsRunbooks, ActsOnScenario, Screen[None]):
     BINDINGS = [
         Binding("enter", "open", "Open", id="open", show=True),
         Binding("d", "describe", "Describe", id="describe"),
-        Binding("f", "filter", "Filter", id="filter"),
+        Binding("f", "filter", "Filter", id="filter", show=False),
         Binding("escape", "clear_filter", "Clear filter", id="clear-filter", show=False),
         Binding("j", "cursor_down", "Down", id="down", show=False),
         Binding("k", "cursor_up", "Up", id="up", show=False),

@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -56,6 +57,7 @@ class RunbookPane(Vertical):
         self.incident: Incident | None = None
         self.marks: dict[int, Mark] = {}
         self._shown_step: Step | None = None
+        self._before: Widget | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="runbook-head")
@@ -68,6 +70,7 @@ class RunbookPane(Vertical):
 
     def on_mount(self) -> None:
         self._paint()
+        self._before = self.screen.focused  # where esc returns to
         self.query_one(OptionList).focus()
         self.run_worker(self._load(opened=True), exclusive=True, group="runbook-load")
 
@@ -86,6 +89,8 @@ class RunbookPane(Vertical):
         self._paint()
 
     def _paint(self) -> None:
+        if not self.is_attached:  # closed while a tick or a load was on its way
+            return
         meta = self.runbook.meta
         done = sum(1 for m in self.marks.values() if m.done)
         head = Text(clean(meta.title), style="bold")
@@ -174,9 +179,12 @@ class RunbookPane(Vertical):
             self.query_one(OptionList).focus()
 
     def action_close(self) -> None:
-        screen = self.screen
+        before, screen = self._before, self.screen
         self.remove()
-        screen.focus_next()
+        if before is not None and before.is_attached:
+            before.focus()
+        else:
+            screen.focus_next()
 
     def action_tick(self) -> None:
         step = self.step
@@ -190,7 +198,7 @@ class RunbookPane(Vertical):
             await asyncio.to_thread(incidents.tick, self.scenario, self.runbook.id,
                                     step.number, done, plain(step.title))
         except Exception as exc:
-            self.notify(f"{type(exc).__name__}: {exc}; the step is as it was",
+            self.app.notify(f"{type(exc).__name__}: {exc}; the step is as it was",
                         title="tick not saved", severity="error", markup=False)
             return
         await self._load()
@@ -248,8 +256,8 @@ class RunbookPane(Vertical):
             self.notify(str(exc), title="step not runnable", severity="error", markup=False)
             return
 
-        def then(outcome: Outcome) -> None:
+        def then(outcome: Outcome) -> None:  # the pane may have been closed meanwhile
             if outcome is Outcome.DONE:
-                self.run_worker(self._tick(step, True), group="runbook-tick")
+                self.app.run_worker(self._tick(step, True), exit_on_error=False)
 
         self.app.flow.start(request, then)  # type: ignore[attr-defined]
