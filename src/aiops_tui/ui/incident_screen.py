@@ -87,7 +87,7 @@ class IncidentScreen(FollowsRunbooks, Screen[None]):
                 Text(f"incident log unreadable: {clean(f'{type(exc).__name__}: {exc}')}",
                      style="bold red"))
             return
-        self._paint(chosen, lines(chosen, events, [s.entry for s in audit], time.time()))
+        self._paint(chosen, lines(chosen, events, [s.entry for s in audit], self._now()))
 
     def _paint_none(self) -> None:
         self.query_one("#incident-head", Static).update(Text(
@@ -109,8 +109,12 @@ class IncidentScreen(FollowsRunbooks, Screen[None]):
                 Text(clean(line.what), style=_STYLE.get(line.kind, "")))
         table.move_cursor(row=table.row_count - 1)  # the newest, where the room is
 
+    def _now(self) -> float:
+        """The runtime's clock, which stamped the incident's events."""
+        return getattr(self.app.source, "clock", time.time)()  # type: ignore[attr-defined]
+
     def head(self, incident: Incident) -> Text:
-        now = time.time()
+        now = self._now()
         head = Text()
         head.append(f" {incident.id} ", style="bold reverse")
         head.append(f" {incident.severity.upper()} ",
