@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from aiops_tui.alerts.readings import RollupReadings
     from aiops_tui.alerts.rules import AlertRules
     from aiops_tui.incidents.service import Incidents
-    from aiops_tui.runbooks.document import Runbook
     from aiops_tui.runbooks.library import Library
     from aiops_tui.signals.detail import ScenarioDetail
     from aiops_tui.signals.status import AlertView
@@ -291,9 +290,6 @@ class Runtime:
 
                 self._library = Library.load(self.runbooks)
             return self._library
-
-    def runbook(self, runbook_id: str) -> Runbook | None:
-        return self.library.get(runbook_id)
 
     @property
     def incidents(self) -> Incidents:

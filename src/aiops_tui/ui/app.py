@@ -322,7 +322,9 @@ class AiopsApp(App[None]):
                           f"{declared.severity}; you are its commander")
                 self.action_incident(declared.id)
                 return
-            target = await asyncio.to_thread(self._incident_meant, command.incident)
+            in_view = command.incident or getattr(self.screen, "incident_id", None)
+            target = await asyncio.to_thread(self._incident_meant, in_view,
+                                             getattr(self.screen, "acting_on", None))
             if verb == "note":
                 await asyncio.to_thread(incidents.note, target.scenario, command.text,
                                         target.id)
@@ -347,15 +349,14 @@ class AiopsApp(App[None]):
         if reload is not None:
             reload()
 
-    def _incident_meant(self, named: str | None) -> Incident:
-        """Blocking (reads the incident log): called in a thread."""
+    def _incident_meant(self, in_view: str | None, scenario: str | None) -> Incident:
+        """The incident named or on screen, else the scenario's open one, else the only open
+        one. Blocking (reads the incident log): called in a thread."""
         from aiops_tui.incidents.service import IncidentError
 
         incidents = self.source.incidents
-        in_view = named or getattr(self.screen, "incident_id", None)
         if in_view:
             return incidents.get(in_view)
-        scenario = getattr(self.screen, "acting_on", None)
         found = incidents.open_for(scenario) if scenario else None
         if found is not None:
             return found
