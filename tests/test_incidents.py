@@ -28,7 +28,8 @@ class Clock:
 
 
 def desk(path: Path, user: str = "ana", role: str = "commander", clock=None) -> Incidents:
-    return Incidents(IncidentLog(path), user, role, clock or Clock())  # type: ignore[arg-type]
+    return Incidents(IncidentLog(path), user, role, clock or Clock(),  # type: ignore[arg-type]
+                     {"support-chat", "doc-search"})
 
 
 def test_an_incident_is_declared_worked_and_resolved_and_survives_a_restart(
@@ -40,6 +41,8 @@ def test_an_incident_is_declared_worked_and_resolved_and_survives_a_restart(
     with pytest.raises(IncidentError, match="INC-1 is already open on support-chat"):
         ana.declare("support-chat")
     assert ana.declare("doc-search", "sev3").id == "INC-2"
+    with pytest.raises(IncidentError, match="no scenario 'suport-chat' in the config"):
+        ana.declare("suport-chat")  # a typo never becomes a permanent incident
     ana.assign("INC-1", "scribe", "ben")
     ana.severity("INC-1", "sev1")
     ana.tick("support-chat", "model-rollback", 1, True, "What is loaded now")
@@ -114,3 +117,20 @@ def test_the_postmortem_holds_timeline_actions_steps_and_what_to_never_ship_with
            "every model, prompt and index change (suggested by the alerts above)" in text
     assert "budget alert on tokens and spend for this scenario, per day, against its " \
            "trailing week\n" in text  # not suggested: no cost alert fired
+
+
+def test_command_mode_words_for_incidents() -> None:
+    from aiops_tui.actions.command_line import CommandError
+    from aiops_tui.incidents.commands import parse
+
+    declared = parse(":incident support-chat sev1 answers look wrong")
+    assert (declared.scenario, declared.severity, declared.text) == (
+        "support-chat", "sev1", "answers look wrong")
+    update = parse("update inc-3 p95 3s / rolled back v2/v1 / none")
+    assert (update.incident, update.parts) == ("INC-3", ("p95 3s", "rolled back v2/v1", "none"))
+    assert parse("update degraded").parts == ("degraded", "", "")
+    assert parse("role scribe ben").duty == "scribe"
+    assert parse("rollback support-chat") is None  # not an incident command
+    for bad in ("role chef ben", "severity sev9", "update", "note", "incident"):
+        with pytest.raises(CommandError):
+            parse(bad)

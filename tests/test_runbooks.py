@@ -115,6 +115,11 @@ def test_check_reports_runbook_problems_and_warns_of_a_missing_incident_owner(
     assert "warning: support-chat.owners.incident: no incident owner" in run.stderr
 
 
+def test_code_blocks_outside_steps_are_neither_headings_nor_steps() -> None:
+    body = "## A\n```\n# a shell comment\n- [ ] quoted\n```\n- [ ] real\n  ```\n  # in it\n  ```\n"
+    assert [(s.number, s.section, s.title) for s in steps(body)] == [(1, "A", "real")]
+
+
 def test_runbook_text_is_markdown_only_markup_and_escapes_stay_literal() -> None:
     body = "## Mitigation\n- [ ] Run [bold red]this[/] now \x1b[31m`:kill $S on`\n"
     (step,) = steps(body)

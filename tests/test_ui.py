@@ -61,6 +61,10 @@ async def test_fleet_view_keys_over_the_live_fleet(fleet: DemoFleet, tmp_path: P
         await pilot.press("slash", *"kv cahce", "enter")  # runbook search, typo and all
         pane = app.screen.query_one(RunbookPane)
         assert pane.runbook.id == "gpu-memory-pressure"
+        await pilot.press("slash", *"stale index", "enter")  # another, over the open pane
+        await pilot.pause()
+        (pane,) = app.screen.query(RunbookPane)
+        assert pane.runbook.id == "stale-index" and pane.scenario == "doc-search"
         await pilot.press("escape")  # closes the pane, back on the table
         assert not app.screen.query(RunbookPane) and app.focused is table
 

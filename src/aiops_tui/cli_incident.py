@@ -53,8 +53,8 @@ def runbook(runbooks: Path, args: argparse.Namespace) -> int:
 
     meta = found.meta
     console = Console(highlight=False)
-    console.print(f"{meta.id} · {meta.severity} · owner {meta.owner} · last tested "
-                  f"{meta.last_tested} · {found.path}", markup=False, style="dim")
+    console.print(f"{meta.id} · {meta.severity} · owner {_clean(meta.owner)} · last tested "
+                  f"{meta.last_tested} · {_clean(str(found.path))}", markup=False, style="dim")
     console.print(Markdown("\n".join(_clean(line) for line in found.body.splitlines())))
     return 0
 

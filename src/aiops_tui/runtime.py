@@ -49,6 +49,7 @@ RETENTION_EVERY_S = 3600.0
 STALE_AFTER_INTERVALS = 3
 # Minute rollups the alert windows sum from memory; older parts of a window use whole hours.
 ALERT_MINUTES_S = 8 * 3600.0
+INCIDENT_EVENTS = ("fired", "resolved", "acked")  # what an open incident's timeline takes in
 AUDIT_SHOWN = 500  # the newest audit entries the console shows (``aiops-tui audit``: all)
 
 
@@ -266,6 +267,7 @@ class Runtime:
         # rows) for the next cycle's.
         judged = self.book.update(evaluated, now)
         self._events += judged
+        self._incident_backlog += [e for e in judged if e.event in INCIDENT_EVENTS]
         if self._dispatcher is not None:
             self._events += self._dispatcher.delivered()
             for key, notice in self._dispatcher.accepted():
@@ -275,7 +277,7 @@ class Runtime:
         self.store.save_alerts(rows, self._events)
         self.book.saved(rows)
         self._events = []
-        self._to_incidents(judged)
+        self._to_incidents()
         if not self._alerts_settled:  # the first judgement loaded a week of hours per scenario
             self._alerts_settled = True
             settle_heap()
@@ -301,16 +303,16 @@ class Runtime:
                 from aiops_tui.store.incident_log import IncidentLog
 
                 self._incidents = Incidents(IncidentLog(incidents_path(self.store_path)),
-                                            self.user, self.role, self.clock)
+                                            self.user, self.role, self.clock,
+                                            {s.id for s in self.config.scenarios})
             return self._incidents
 
-    def _to_incidents(self, events: list[AlertEvent]) -> None:
+    def _to_incidents(self) -> None:
         """Alerts firing and resolving, and acks, onto their scenario's open incident's
         timeline. A write that fails is retried next cycle; collection goes on meanwhile."""
         from aiops_tui.store.incident_log import IncidentLogError
 
         tiers = {r.id: r.tier for r in self.rules.rules} if self.rules else {}
-        self._incident_backlog += [e for e in events if e.event in ("fired", "resolved", "acked")]
         while self._incident_backlog:
             e = self._incident_backlog[0]
             try:
@@ -404,7 +406,8 @@ class Runtime:
                     self.book.handling.pop(key, None)
                 raise
             self.book.saved(rows)
-            self._to_incidents([event])
+            self._incident_backlog.append(event)
+            self._to_incidents()
             if notice is not None:
                 self._outbox.append(notice)
             views = self.book.views(now)

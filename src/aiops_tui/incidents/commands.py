@@ -57,8 +57,9 @@ def parse(line: str) -> IncidentCommand | None:
         case "note" if rest:
             return IncidentCommand(verb, incident, text=" ".join(rest))
         case "update" if rest:
-            parts = [p.strip() for p in " ".join(rest).split("/")]
-            if len(parts) > 3 or not parts[0]:
+            # " / " parts the three: "rolled back v2/v1" stays one
+            parts = [p.strip() for p in re.split(r"\s+/\s+", " ".join(rest), maxsplit=2)]
+            if not parts[0]:
                 raise CommandError(usage)
             parts += [""] * (3 - len(parts))
             return IncidentCommand(verb, incident, parts=(parts[0], parts[1], parts[2]))

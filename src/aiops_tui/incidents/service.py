@@ -5,12 +5,12 @@ the incident commander. Blocking (file I/O): the UI calls it in threads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from aiops_tui.config.models import Role
 from aiops_tui.incidents.record import DUTIES, SEVERITIES, Incident, Mark, checklist, fold
-from aiops_tui.store.incident_log import Event, IncidentLog
+from aiops_tui.store.incident_log import AlreadyOpen, Event, IncidentLog
 
 PREFIX = "INC-"
 OBSERVER = "aiops-tui"  # who recorded what the console saw rather than what someone did
@@ -23,7 +23,8 @@ class IncidentError(Exception):
 
 class Incidents:
     def __init__(self, log: IncidentLog, user: str, role: Role,
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], scenarios: Collection[str] | None = None) -> None:
+        self.scenarios = scenarios  # the config's, to refuse a typo; None: any
         self.log = log
         self.user = user
         self.role = role
@@ -57,12 +58,15 @@ class Incidents:
                 rule: str | None = None) -> Incident:
         self._may_manage("declare an incident")
         _check(severity in SEVERITIES, f"severity is one of {', '.join(SEVERITIES)}")
-        if (current := self.open_for(scenario)) is not None:
-            raise IncidentError(f"{current.id} is already open on {scenario}: work it, or "
-                                "resolve it first")
-        event = self.log.append(self._event("", "declared", scenario, severity=severity,
-                                            rule=rule, text=title or f"{scenario} incident"),
-                                new_incident=PREFIX)
+        _check(self.scenarios is None or scenario in self.scenarios,
+               f"no scenario {scenario!r} in the config")
+        try:  # the open-incident check and the append are one transaction
+            event = self.log.append(self._event("", "declared", scenario, severity=severity,
+                                                rule=rule, text=title or f"{scenario} incident"),
+                                    new_incident=PREFIX)
+        except AlreadyOpen as exc:
+            raise IncidentError(f"{exc} is already open on {scenario}: work it, or resolve "
+                                "it first") from None
         self.log.append(self._event(event.incident, "role", scenario, duty="commander",
                                     assignee=self.user))
         return self.get(event.incident)

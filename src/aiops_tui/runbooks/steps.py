@@ -47,9 +47,15 @@ def steps(body: str) -> list[Step]:
     lines = body.splitlines()
     found: list[Step] = []
     section = ""
+    fenced = False  # inside a code block outside any step: its lines are not markdown
     n = 0
     while n < len(lines):
         line = lines[n]
+        if line.startswith("```"):
+            fenced = not fenced
+        if fenced or line.startswith("```"):
+            n += 1
+            continue
         if line.startswith("#"):
             section = line.lstrip("#").strip()
         match = _ITEM.match(line)

@@ -29,6 +29,10 @@ class IncidentLogError(Exception):
     """The incident log cannot be read or written; the message names the file."""
 
 
+class AlreadyOpen(Exception):
+    """An incident is open on the scenario already; its id is the message."""
+
+
 class Event(BaseModel):
     """One thing that happened. ``incident`` is empty for a runbook followed outside any
     incident (a trainee practising): its steps are kept per scenario all the same."""
@@ -63,12 +67,20 @@ class IncidentLog:
 
     def append(self, event: Event, new_incident: str | None = None) -> Event:
         """Store ``event`` after the newest; with ``new_incident`` (a prefix such as
-        ``INC-``) it opens a new incident, numbered in the same transaction so two consoles
-        declaring at once get two numbers. Returns the event as stored."""
+        ``INC-``) it opens a new incident, numbered in the same transaction, unless one is
+        open on its scenario (``AlreadyOpen``): two consoles declaring at once get one
+        incident. Returns the event as stored."""
         with self._file.open() as con:
             con.execute("BEGIN")
             seq = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM events").fetchone()[0]
             if new_incident is not None:
+                current = con.execute(
+                    """SELECT incident FROM events WHERE kind = 'declared' AND scenario = ?
+                       AND incident NOT IN (SELECT incident FROM events WHERE kind = 'resolved')
+                       ORDER BY seq DESC LIMIT 1""", [event.scenario]).fetchone()
+                if current is not None:
+                    con.execute("ROLLBACK")
+                    raise AlreadyOpen(current[0])
                 n = con.execute("SELECT count(DISTINCT incident) FROM events "
                                 "WHERE incident <> ''").fetchone()[0]
                 event = event.model_copy(update={"incident": f"{new_incident}{n + 1}"})

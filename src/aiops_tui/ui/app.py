@@ -265,7 +265,10 @@ class AiopsApp(App[None]):
         """The incident in view: the given one, else the newest open one."""
         from aiops_tui.ui.incident_screen import IncidentScreen
 
-        if not isinstance(self.screen, IncidentScreen):
+        if isinstance(self.screen, IncidentScreen):
+            if incident_id is not None:
+                self.screen.show_incident(incident_id)
+        else:
             self.push_screen(IncidentScreen(incident_id))
 
     def action_command(self) -> None:

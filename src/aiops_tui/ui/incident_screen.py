@@ -146,12 +146,15 @@ class IncidentScreen(FollowsRunbooks, Screen[None]):
         return head
 
     # -- keys ----------------------------------------------------------------------------
+    def show_incident(self, incident_id: str) -> None:
+        self.incident_id, self._shown = incident_id, []
+        self.reload()
+
     def action_walk(self, step: int) -> None:
         if self.incident_id in self._ids:
             i = self._ids.index(self.incident_id) + step
             if 0 <= i < len(self._ids):
-                self.incident_id, self._shown = self._ids[i], []
-                self.reload()
+                self.show_incident(self._ids[i])
 
     def action_note(self) -> None:
         self._ask("Note", "what happened, what you saw", "note")

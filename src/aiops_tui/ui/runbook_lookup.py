@@ -57,7 +57,7 @@ class FollowsRunbooks:
         runbook = self.runbook_for(scenario) if scenario else None
         return (scenario, runbook) if scenario and runbook else None
 
-    def action_runbook(self) -> None:
+    async def action_runbook(self) -> None:
         panes = self.query(RunbookPane)  # type: ignore[attr-defined]
         if panes:
             panes.first().action_close()
@@ -67,26 +67,31 @@ class FollowsRunbooks:
             self.app.notify("no runbook for this row: / searches them all", timeout=4,
                             severity="warning")
             return
-        self.show_runbook(*target)
+        await self.show_runbook(*target)
 
-    def show_runbook(self, scenario: str, runbook_id: str) -> None:
+    async def show_runbook(self, scenario: str, runbook_id: str) -> None:
         runbook = self._library.get(runbook_id)
         if runbook is None:
             self.app.notify(f"runbook {clean(runbook_id)} not found (aiops-tui check says "
                             "why)", severity="warning", markup=False)
             return
-        for pane in self.query(RunbookPane):  # type: ignore[attr-defined]
-            pane.remove()
-        self.mount(RunbookPane(scenario, runbook, self._library.steps(runbook_id)))  # type: ignore[attr-defined]
+        await self.query(RunbookPane).remove()  # type: ignore[attr-defined]
+        await self.mount(RunbookPane(scenario, runbook, self._library.steps(runbook_id)))  # type: ignore[attr-defined]
 
     def action_search_runbooks(self) -> None:
-        def chosen(runbook_id: str | None) -> None:
-            if runbook_id is None:
+        async def chosen(runbook_id: str | None) -> None:
+            runbook = self._library.get(runbook_id) if runbook_id else None
+            if runbook is None:
                 return
-            runbook = self._library.get(runbook_id)
-            scenarios = runbook.meta.scenarios if runbook else []
-            scenario = self.acting_on or (scenarios[0] if scenarios else "")
-            self.show_runbook(scenario, runbook_id)
+            # The row under the cursor if the runbook is for it, else the runbook's first.
+            listed = runbook.meta.scenarios
+            scenario = self.acting_on if self.acting_on and (
+                not listed or self.acting_on in listed) else (listed[0] if listed else None)
+            if scenario is None:
+                self.app.notify("this runbook names no scenario: open it from a scenario's "
+                                "row", severity="warning", timeout=5)
+                return
+            await self.show_runbook(scenario, runbook.id)
 
         self.app.push_screen(SearchScreen(self._library), chosen)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -21,10 +22,11 @@ from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from aiops_tui.actions.models import Outcome
+from aiops_tui.incidents.record import Mark
 from aiops_tui.ui.format import clean
 
 if TYPE_CHECKING:
-    from aiops_tui.incidents.record import Incident, Mark
+    from aiops_tui.incidents.record import Incident
     from aiops_tui.runbooks.document import Runbook
     from aiops_tui.runbooks.steps import Step
 
@@ -188,9 +190,15 @@ class RunbookPane(Vertical):
 
     def action_tick(self) -> None:
         step = self.step
-        if step is not None:
-            mark = self.marks.get(step.number)
-            self.run_worker(self._tick(step, not (mark and mark.done)), group="runbook-tick")
+        if step is None:
+            return
+        mark = self.marks.get(step.number)
+        done = not (mark and mark.done)
+        # Shown at once, so a second press unticks; the log's own record replaces it.
+        incidents = self.app.source.incidents  # type: ignore[attr-defined]
+        self.marks[step.number] = Mark(done, time.time(), incidents.user)
+        self._paint()
+        self.run_worker(self._tick(step, done), group="runbook-tick")
 
     async def _tick(self, step: Step, done: bool) -> None:
         incidents = self.app.source.incidents  # type: ignore[attr-defined]
@@ -200,8 +208,8 @@ class RunbookPane(Vertical):
         except Exception as exc:
             self.app.notify(f"{type(exc).__name__}: {exc}; the step is as it was",
                         title="tick not saved", severity="error", markup=False)
-            return
-        await self._load()
+        if self.is_attached:  # what the log holds, newest read winning
+            self.run_worker(self._load(), exclusive=True, group="runbook-load")
 
     def action_note(self) -> None:
         from aiops_tui.ui.action_screens import AskScreen
