@@ -112,6 +112,11 @@ class Owners(Strict):
     incident: str | None = None
     escalation: list[str] = Field(default_factory=list)
 
+    def named(self) -> dict[str, str]:
+        """Each owning role that names someone, in the order above."""
+        return {role: who for role, who in self.model_dump(exclude={"escalation"}).items()
+                if who}
+
 
 class JsonSource(Strict):
     """An HTTP endpoint that returns JSON documents (eval runs or an index manifest)."""

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from aiops_tui.config.models import Owners
-from aiops_tui.incidents.record import DUTIES, Incident
+from aiops_tui.incidents.record import DUTIES, Incident, notes
 from aiops_tui.incidents.timeline import Debrief, Line, debrief, lines, span
 from aiops_tui.runbooks.library import Library
 from aiops_tui.store.audit_chain import Entry
@@ -86,11 +86,9 @@ def render(incident: Incident, timeline: Sequence[Line], events: Sequence[Event]
         out.append("- No runbook step was ticked.")
     for (runbook, step), mark in sorted(incident.steps.items()):
         box = "x" if mark.done else " "
-        notes = [e.text for e in events if e.kind == "note" and e.runbook == runbook
-                 and e.step == step]
         out.append(f"- [{box}] {runbook} step {step}: {_one_line(step_title(runbook, step))}"
                    f" ({mark.user}, {_clock(mark.at)})")
-        out += [f"  - note: {_one_line(n)}" for n in notes]
+        out += [f"  - note: {_one_line(n.text)}" for n in notes(events, runbook, step)]
     if debrief is not None:
         out += ["", "## Drill debrief", "", "| Measure | Since start |", "|---|---|"]
         for label, value in (("Time to acknowledge", debrief.acknowledged),
@@ -109,8 +107,7 @@ def render(incident: Incident, timeline: Sequence[Line], events: Sequence[Event]
 
 
 def _owners(owners: Owners) -> str:
-    named = [f"{k} {v}" for k, v in owners.model_dump(exclude={"escalation"}).items() if v]
-    return ", ".join(named) or "none configured"
+    return ", ".join(f"{k} {v}" for k, v in owners.named().items()) or "none configured"
 
 
 def _one_line(text: str) -> str:

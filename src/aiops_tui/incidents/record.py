@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from aiops_tui.store.incident_log import Event
+if TYPE_CHECKING:  # the runbook pane imports this module on the console's start path: no DuckDB
+    from aiops_tui.store.incident_log import Event
 
 # sev1: users are hurt now, all hands; sev2: a scenario degraded, its owners on it; sev3: a
 # problem that can wait for working hours.

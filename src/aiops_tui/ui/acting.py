@@ -17,7 +17,6 @@ from textual.events import Key
 from textual.message import Message
 
 from aiops_tui.actions.models import Kind, Outcome, Request
-from aiops_tui.ui.format import clean
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -90,17 +89,12 @@ class ActionFlow:
 
     def __init__(self, app: App[None]) -> None:
         self.app = app
+        self.say = app.say  # type: ignore[attr-defined]
         self.in_flight: dict[str, tuple[Kind, float]] = {}  # scenario → (kind, since)
 
     @property
     def actions(self):  # type: ignore[no-untyped-def]
         return self.app.source.actions  # type: ignore[attr-defined]
-
-    def _say(self, text: str, title: str = "", severity: str = "information",
-             timeout: float = 8.0) -> None:
-        """Messages carry what control planes and commands said: never markup or escapes."""
-        self.app.notify(clean(text), title=clean(title), severity=severity,  # type: ignore[arg-type]
-                        markup=False, timeout=timeout)
 
     def start(self, request: Request, then: Callable[[Outcome], None] | None = None) -> None:
         """One action per scenario from this console at a time, from the key to the answer
@@ -112,7 +106,7 @@ class ActionFlow:
             reason = (f"a {kind} on {request.scenario} is under way here "
                       f"({time.monotonic() - since:.0f}s): it comes first; nothing else was "
                       "sent")
-            self._say(reason, title="not sent", severity="warning")
+            self.say(reason, title="not sent", severity="warning")
             self.app.run_worker(self.actions.refuse(request, reason), exit_on_error=False)
             return
         self.in_flight[request.scenario] = (request.kind, time.monotonic())
@@ -124,7 +118,7 @@ class ActionFlow:
         try:
             outcome = await self._ask_and_send(request)
         except Exception as exc:  # whatever broke, the operator hears of it
-            self._say(f"{type(exc).__name__}: {exc}; if anything was sent, the audit trail "
+            self.say(f"{type(exc).__name__}: {exc}; if anything was sent, the audit trail "
                       f"(t) says so: read the state (V) before acting again",
                       title=f"{request.kind} failed in the console", severity="error",
                       timeout=30.0)
@@ -158,20 +152,20 @@ class ActionFlow:
         try:
             preview = await self.actions.preview(request)
         except Refusal as exc:
-            self._say(str(exc), title=f"{request.kind} refused", severity="error")
+            self.say(str(exc), title=f"{request.kind} refused", severity="error")
             return None
         answer = await app.push_screen_wait(ConfirmScreen(preview, self._send))
         if answer is None:
-            self._say(f"{request.kind} on {request.scenario} cancelled: nothing was sent",
+            self.say(f"{request.kind} on {request.scenario} cancelled: nothing was sent",
                       timeout=4.0)
         elif isinstance(answer, str):
-            self._say(answer, title=f"{request.kind} refused", severity="error")
+            self.say(answer, title=f"{request.kind} refused", severity="error")
         else:
             severity = {Outcome.DONE: "information", Outcome.FAILED: "error"}.get(
                 answer.outcome, "warning")
             hint = f"\npress V (or :verify {request.scenario}) to read the state" \
                 if answer.outcome is Outcome.UNKNOWN else ""
-            self._say(answer.message + hint, title=f"{request.kind} {answer.outcome}",
+            self.say(answer.message + hint, title=f"{request.kind} {answer.outcome}",
                       severity=severity,
                       timeout=8.0 if answer.outcome is Outcome.DONE else 30.0)
             return answer.outcome
@@ -201,11 +195,11 @@ class ActionFlow:
         try:
             state = await self.actions.verify(scenario)
         except Refusal as exc:
-            self._say(str(exc), title="verify refused", severity="error")
+            self.say(str(exc), title="verify refused", severity="error")
             return
         finally:
             self.app.post_message(Acted())
-        self._say(f"{scenario}: {state.words()}" if state else
+        self.say(f"{scenario}: {state.words()}" if state else
                   f"{scenario}: recorded as checked by hand", title="state read", timeout=15.0)
 
 

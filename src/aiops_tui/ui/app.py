@@ -321,7 +321,7 @@ class AiopsApp(App[None]):
                 declared = await asyncio.to_thread(
                     incidents.declare, command.scenario or "", command.severity or "sev2",
                     command.text)
-                self._say(f"{declared.id} declared on {declared.scenario}, "
+                self.say(f"{declared.id} declared on {declared.scenario}, "
                           f"{declared.severity}; you are its commander")
                 self.action_incident(declared.id)
                 return
@@ -341,13 +341,13 @@ class AiopsApp(App[None]):
             elif verb == "resolve":
                 await asyncio.to_thread(incidents.resolve, target.id, command.text)
         except IncidentError as exc:
-            self._say(str(exc), title=f"{verb}: not recorded", severity="warning")
+            self.say(str(exc), title=f"{verb}: not recorded", severity="warning")
             return
         except Exception as exc:  # the incident log failed: nothing was recorded
-            self._say(f"{type(exc).__name__}: {exc}", title=f"{verb}: not recorded",
+            self.say(f"{type(exc).__name__}: {exc}", title=f"{verb}: not recorded",
                       severity="error")
             return
-        self._say(f"{verb} recorded on {target.id}")
+        self.say(f"{verb} recorded on {target.id}")
         reload = getattr(self.screen, "reload", None)
         if reload is not None:
             reload()
@@ -369,9 +369,12 @@ class AiopsApp(App[None]):
         raise IncidentError("which incident? name it (INC-N): " + (
             ", ".join(i.id for i in open_) + " are open" if open_ else "none is open"))
 
-    def _say(self, text: str, title: str = "", severity: str = "information") -> None:
+    def say(self, text: str, title: str = "", severity: str = "information",
+            timeout: float = 8.0) -> None:
+        """Messages carry what control planes, commands and operators said: never markup or
+        escapes."""
         self.notify(clean(text), title=clean(title), severity=severity,  # type: ignore[arg-type]
-                    markup=False)
+                    markup=False, timeout=timeout)
 
     def on_acted(self, _: Acted) -> None:
         reread = getattr(self.screen, "audit_changed", None)

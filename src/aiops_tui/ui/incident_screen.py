@@ -103,7 +103,7 @@ class IncidentScreen(FollowsRunbooks, Screen[None]):
         table.clear()
         for line in timeline:
             table.add_row(
-                Text(dt.datetime.fromtimestamp(line.at).strftime("%H:%M:%S")),
+                Text(dt.datetime.fromtimestamp(line.at, dt.UTC).strftime("%H:%M:%S")),
                 Text(f"+{span(line.at - incident.declared_at)}", style="dim"),
                 Text(clean(line.user), no_wrap=True, overflow="ellipsis"),
                 Text(clean(line.what), style=_STYLE.get(line.kind, "")))
@@ -123,14 +123,14 @@ class IncidentScreen(FollowsRunbooks, Screen[None]):
         if incident.drill:
             head.append(f"  DRILL {clean(incident.drill)}", style="bold black on yellow")
         head.append(f"\n{clean(incident.scenario)} · declared "
-                    f"{dt.datetime.fromtimestamp(incident.declared_at):%H:%M} by "
+                    f"{dt.datetime.fromtimestamp(incident.declared_at, dt.UTC):%H:%M} by "
                     f"{clean(incident.declared_by)} · ")
         if incident.open:
             age = incident.since_update(now)
             head.append(f"last update {span(age)} ago",
                         style="bold red" if age > UPDATE_DUE_S else "")
         else:
-            resolved = dt.datetime.fromtimestamp(incident.resolved_at or now)
+            resolved = dt.datetime.fromtimestamp(incident.resolved_at or now, dt.UTC)
             head.append(f"resolved {resolved:%H:%M}", style="green")
         roles = " · ".join(f"{duty} {clean(incident.roles.get(duty, '—'))}" for duty in DUTIES)
         head.append(f"\n{roles}", style="dim")
@@ -138,8 +138,7 @@ class IncidentScreen(FollowsRunbooks, Screen[None]):
             owners = self.app.source.config.scenario(incident.scenario).owners  # type: ignore[attr-defined]
         except KeyError:
             return head
-        named = ", ".join(f"{k} {v}" for k, v in owners.model_dump(exclude={"escalation"})
-                          .items() if v)
+        named = ", ".join(f"{k} {v}" for k, v in owners.named().items())
         head.append(f"\nowners {clean(named or '—')}", style="dim")
         if owners.escalation:
             head.append(f" · escalation {clean(' → '.join(owners.escalation))}", style="dim")

@@ -147,7 +147,7 @@ class RunbookPane(Vertical):
         text = Text(no_wrap=True, overflow="ellipsis")
         mark = self.marks.get(step.number) if step is not None else None
         if mark is not None:
-            at = dt.datetime.fromtimestamp(mark.at).strftime("%H:%M")
+            at = dt.datetime.fromtimestamp(mark.at, dt.UTC).strftime("%H:%M")
             text.append(f"{'ticked' if mark.done else 'unticked'} {at} {clean(mark.user)}  ",
                         style="green" if mark.done else "dim")
         if step is not None and step.action:

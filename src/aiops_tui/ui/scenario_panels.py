@@ -189,9 +189,8 @@ def context(status: ScenarioStatus, scenario: Scenario) -> Group:
         _row(endpoints, e.name, e.kind, Text(e.state, style=style), f"{e.latency_ms:.0f}ms",
              last_ok if e.state != "up" else "", e.reason)
     owners = _table("Owners and escalation")
-    for role, who in scenario.owners.model_dump(exclude={"escalation"}).items():
-        if who:
-            _row(owners, role, who)
+    for role, who in scenario.owners.named().items():
+        _row(owners, role, who)
     if scenario.owners.escalation:
         _row(owners, "escalation", " → ".join(scenario.owners.escalation))
     if scenario.runbooks:
