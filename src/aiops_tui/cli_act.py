@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiops_tui.config.models import Config
+from aiops_tui.safe_text import clean
 
 EXIT_REFUSED = 5
 EXIT_FAILED = 6
@@ -106,8 +107,8 @@ async def _act(config: Config, store: Path, args: argparse.Namespace) -> int:
                   f"{args.scenario}: recorded as checked by hand by {user}")
             return 0
         preview = await actions.preview(_request(args))
-        print(f"{preview.request.kind} {preview.request.scenario} "
-              f"({preview.environment}): {preview.before} → {preview.after}")
+        print(clean(f"{preview.request.kind} {preview.request.scenario} "
+                    f"({preview.environment}): {preview.before} → {preview.after}"))
         if preview.shares:
             print(f"also affects: {', '.join(preview.shares)}")
         preview = dataclasses.replace(preview, typed=True)  # here staging types it too
@@ -122,12 +123,12 @@ async def _act(config: Config, store: Path, args: argparse.Namespace) -> int:
                   file=sys.stderr)
         result = await actions.execute(preview, typed)
     except Refusal as exc:
-        print(f"refused: {exc}", file=sys.stderr)
+        print(clean(f"refused: {exc}"), file=sys.stderr)
         return EXIT_REFUSED
     finally:
         await actions.aclose()
     stream = sys.stdout if result.outcome is Outcome.DONE else sys.stderr
-    print(result.message, file=stream)
+    print(clean(result.message), file=stream)
     return {Outcome.DONE: 0, Outcome.FAILED: EXIT_FAILED}.get(result.outcome, EXIT_UNKNOWN)
 
 
@@ -157,6 +158,6 @@ def audit(store: Path, args: argparse.Namespace) -> int:
                               "hash": sealed.hash}))
             continue
         at = datetime.fromtimestamp(e.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
-        print(f"{sealed.seq:>5} {at} {e.user}({e.role}) {e.phase:<7} {e.what:<16} "
-              f"{e.scenario} {e.change} {e.outcome} {e.detail}".rstrip())
+        print(clean(f"{sealed.seq:>5} {at} {e.user}({e.role}) {e.phase:<7} {e.what:<16} "
+                    f"{e.scenario} {e.change} {e.outcome} {e.detail}".rstrip()))
     return 0

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiops_tui.config.models import Config
+from aiops_tui.safe_text import clean
 
 EXIT_NOT_FOUND = 9
 
@@ -40,9 +41,9 @@ def runbook(runbooks: Path, args: argparse.Namespace) -> int:
     if args.id is None:
         hits = library.search(args.search or "")
         for hit in hits:
-            print(f"{hit.runbook.id:<28}{_clean(hit.runbook.title)}")
+            print(f"{hit.runbook.id:<28}{clean(hit.runbook.title)}")
             if hit.context:
-                print(f"{'':<28}{_clean(hit.context)[:90]}")
+                print(f"{'':<28}{clean(hit.context)[:90]}")
         return 0 if hits else EXIT_NOT_FOUND
     found = library.get(args.id)
     if found is None:
@@ -53,9 +54,9 @@ def runbook(runbooks: Path, args: argparse.Namespace) -> int:
 
     meta = found.meta
     console = Console(highlight=False)
-    console.print(f"{meta.id} · {meta.severity} · owner {_clean(meta.owner)} · last tested "
-                  f"{meta.last_tested} · {_clean(str(found.path))}", markup=False, style="dim")
-    console.print(Markdown("\n".join(_clean(line) for line in found.body.splitlines())))
+    console.print(f"{meta.id} · {meta.severity} · owner {clean(meta.owner)} · last tested "
+                  f"{meta.last_tested} · {clean(str(found.path))}", markup=False, style="dim")
+    console.print(Markdown("\n".join(clean(line) for line in found.body.splitlines())))
     return 0
 
 
@@ -73,7 +74,7 @@ def incident(config: Config, store: Path, runbooks: Path, args: argparse.Namespa
             for i in incidents.all():
                 state = "open" if i.open else f"resolved {_when(i.resolved_at)}"
                 print(f"{i.id:<8}{i.severity:<6}{i.scenario:<18}{_when(i.declared_at)}  "
-                      f"{state:<26}{_clean(i.title)}")
+                      f"{state:<26}{clean(i.title)}")
             return 0
         found = incidents.get(args.id.upper())
         events = incidents.events(found.id)
@@ -101,7 +102,3 @@ def incident(config: Config, store: Path, runbooks: Path, args: argparse.Namespa
 
 def _when(at: float | None) -> str:
     return datetime.fromtimestamp(at or 0, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _clean(text: str) -> str:
-    return "".join(ch if ch.isprintable() else "�" for ch in text)

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from aiops_tui.safe_text import clean
 from aiops_tui.signals.status import HARD_STATES, Health, ScenarioStatus
 from aiops_tui.signals.units import DASH, count, duration, money, percent
 
-__all__ = ["DASH", "count", "duration", "money", "percent"]  # re-exported for the screens
+__all__ = ["DASH", "clean", "count", "duration", "money", "percent"]  # for the screens
 
 SYMBOL = {Health.OK: "●", Health.WARN: "▲", Health.CRIT: "✖", Health.UNKNOWN: "?"}
 STYLE = {Health.OK: "green", Health.WARN: "yellow", Health.CRIT: "bold red",
          Health.UNKNOWN: "dim"}
-
-
-def clean(text: str) -> str:
-    """Drop control characters (ESC, BEL, CR...) so untrusted text cannot drive the terminal."""
-    return "".join(ch if ch.isprintable() else "�" for ch in text)
 
 
 def literal(text: str, style: str = "") -> Text:
