@@ -60,6 +60,7 @@ class RunbookPane(Vertical):
         self.marks: dict[int, Mark] = {}
         self._shown_step: Step | None = None
         self._before: Widget | None = None
+        self._writing = asyncio.Lock()  # ticks and notes reach the log in the order keyed
 
     def compose(self) -> ComposeResult:
         yield Static(id="runbook-head")
@@ -203,8 +204,9 @@ class RunbookPane(Vertical):
     async def _tick(self, step: Step, done: bool) -> None:
         incidents = self.app.source.incidents  # type: ignore[attr-defined]
         try:
-            await asyncio.to_thread(incidents.tick, self.scenario, self.runbook.id,
-                                    step.number, done, plain(step.title))
+            async with self._writing:
+                await asyncio.to_thread(incidents.tick, self.scenario, self.runbook.id,
+                                        step.number, done, plain(step.title))
         except Exception as exc:
             self.app.notify(f"{type(exc).__name__}: {exc}; the step is as it was",
                         title="tick not saved", severity="error", markup=False)
@@ -229,8 +231,9 @@ class RunbookPane(Vertical):
     async def _note(self, step: Step, text: str) -> None:
         incidents = self.app.source.incidents  # type: ignore[attr-defined]
         try:
-            await asyncio.to_thread(incidents.note, self.scenario, text, None,
-                                    self.runbook.id, step.number)
+            async with self._writing:
+                await asyncio.to_thread(incidents.note, self.scenario, text, None,
+                                        self.runbook.id, step.number)
         except Exception as exc:
             self.notify(f"{type(exc).__name__}: {exc}", title="note not saved",
                         severity="error", markup=False)
