@@ -70,16 +70,24 @@ async def test_rollback_by_keys_reaches_the_control_plane_once_and_the_model_rec
         held, newest = under._snapshot, app.snapshot
         await wait_for(pilot, lambda: app.snapshot is not newest)
         assert under._snapshot is held  # live data holds still under the confirmation
-        await pilot.press("ctrl+p", "R")  # no palette (nor a second action) over it
-        assert app.screen is confirm
         await pilot.press("enter")  # Cancel: nothing is sent
+        await wait_for(pilot, lambda: isinstance(app.screen, FleetView))
+
+        await pilot.press("R", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        confirm = app.screen
+        await pilot.press("ctrl+p", "R")  # no palette (nor a second action) over it: the R
+        assert app.screen is confirm  # goes to the id field, wherever focus was
+        assert confirm.query_one("#typed", Input).value == "R"
+        await pilot.press("enter")  # not the id: nothing happens
+        assert app.screen is confirm and confirm.query_one("#go", Button).disabled
+        await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, FleetView))
         assert posts(fleet) == []
 
         await pilot.press("R", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        app.screen.query_one("#typed", Input).focus()
-        await pilot.press(*"support-chat", "enter")
+        await pilot.press(*"support-chat", "enter")  # typed without tabbing to the field
         await wait_for(pilot, lambda: "rollback done" in notices(app))
         assert len(posts(fleet)) == 1 and posts(fleet)[0][1].endswith("/rollback")
         assert served(fleet, "support-chat") == good
@@ -106,7 +114,6 @@ async def test_fallback_route_by_command_mode_and_the_error_rate_recovers(
         await pilot.press("colon", *"route support-chat", "enter")  # flips: to fallback
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert app.screen.preview.after == "fallback"
-        app.screen.query_one("#typed", Input).focus()
         await pilot.press(*"support-chat", "enter")
         await wait_for(pilot, lambda: "route done" in notices(app))
         assert [p[1].rsplit("/", 1)[-1] for p in posts(fleet)] == ["route"]

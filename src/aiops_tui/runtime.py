@@ -343,7 +343,7 @@ class Runtime:
                 from aiops_tui.actions.service import Actions, Actor
 
                 self._actions = Actions(self.config, self._audit_log(), Actor(
-                    self.user, self.role, self.read_only), planes_for(self.config))
+                    self.user, self.role, self.read_only), planes_for(self.config), self.clock)
             return self._actions
 
     def _audit_log(self) -> AuditLog:

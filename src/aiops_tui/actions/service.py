@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiops_tui.actions import guard
@@ -117,11 +118,13 @@ def _resolved(request: Request, state: State | None) -> tuple[Request, str | Non
 
 class Actions:
     def __init__(self, config: Config, audit: AuditLog, actor: Actor,
-                 planes: dict[str, ControlPlane]) -> None:
+                 planes: dict[str, ControlPlane],
+                 clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.audit = audit
         self.actor = actor
         self.planes = planes  # by scenario id: the scenarios that can be acted on
+        self.clock = clock  # the runtime's, which stamps the incident events beside these
 
     def allowed(self, kind: Kind) -> str | None:
         """Why this operator cannot do ``kind`` at all (screens dim it), or None."""
@@ -129,7 +132,7 @@ class Actions:
 
     def _entry(self, request: Request, phase: str, **fields: object) -> Entry:
         plane = self.planes.get(request.scenario)
-        return Entry(at=time.time(), user=self.actor.user, role=self.actor.role, phase=phase,
+        return Entry(at=self.clock(), user=self.actor.user, role=self.actor.role, phase=phase,
                      action=str(request.kind), scenario=request.scenario,
                      component=request.component, adapter=plane.name if plane else "",
                      **fields)  # type: ignore[arg-type]
@@ -216,7 +219,7 @@ class Actions:
         if reason:
             raise await self._refuse(request, reason, preview)
         plane = self.planes[request.scenario]
-        now = time.time()
+        now = self.clock()
         try:
             await self._append(self._entry(request, "intent", before=preview.before,
                                            to=preview.after, key=preview.key),
@@ -281,7 +284,7 @@ class Actions:
             detail = "checked by hand: this control plane cannot be read"
         try:
             await self._append(Entry(
-                at=time.time(), user=self.actor.user, role=self.actor.role, phase="verify",
+                at=self.clock(), user=self.actor.user, role=self.actor.role, phase="verify",
                 action="verify", scenario=scenario_id, adapter=plane.name, detail=detail))
         except AuditError as exc:
             raise Refusal(f"the state was read but could not be recorded: {exc}") from None

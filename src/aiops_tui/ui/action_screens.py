@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -92,8 +93,9 @@ def summary(preview: Preview) -> Table:
 
 
 class ConfirmScreen(ModalScreen["Result | str | None"]):
-    """Focus starts on Cancel; on production the act button stays off until the scenario id
-    is typed. Confirming calls ``send`` (the action) and stays up until it answers, so the
+    """Focus starts on Cancel, so a stray enter cancels; on production the act button stays
+    off until the scenario id is typed (typing goes to its field from anywhere on the
+    modal). Confirming calls ``send`` (the action) and stays up until it answers, so the
     screen is still while the request goes out; dismissed with the result (a ``Result``, or
     why it was refused), or None when cancelled. Live data does not repaint under a modal,
     so what the operator decides on holds still."""
@@ -116,7 +118,7 @@ class ConfirmScreen(ModalScreen["Result | str | None"]):
             yield Static(summary(p), id="confirm-summary")
             if p.typed:
                 yield Label(Text(f"production: type {fmt.clean(p.request.scenario)} to confirm"))
-                yield Input(placeholder=p.request.scenario, id="typed")
+                yield Input(placeholder=p.request.scenario, id="typed", select_on_focus=False)
             yield Static(Text("live data is held while this is open", style="dim"),
                          id="confirm-note")
             with Horizontal(id="confirm-buttons"):
@@ -126,6 +128,14 @@ class ConfirmScreen(ModalScreen["Result | str | None"]):
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys the focused button left: the operator types the id without tabbing to it."""
+        if self.preview.typed and event.is_printable and event.character and not self.sending:
+            field = self.query_one("#typed", Input)
+            field.focus()
+            field.insert_text_at_cursor(event.character)
+            event.stop()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#go", Button).disabled = self.sending or \

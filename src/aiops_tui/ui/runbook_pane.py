@@ -121,15 +121,14 @@ class RunbookPane(Vertical):
 
     def _line(self, step: Step) -> Text:
         mark = self.marks.get(step.number)
+        # One line per step (the stylesheet cuts it): the step's own text sits below the
+        # list, and the bound-action mark goes first so a cut never hides it.
         line = Text("☑ " if mark and mark.done else "☐ ",
-                    style="green" if mark and mark.done else "", no_wrap=True,
-                    overflow="ellipsis")
-        line.append(f"{step.number}. {plain(step.title)}")
+                    style="green" if mark and mark.done else "")
+        line.append(f"{step.number}. ")
         if step.action:
-            line.append(" ⚡", style="bold yellow")
-        width = self.query_one(OptionList).scrollable_content_region.width
-        if width > 4:  # one line per step: the step's own text sits below the list
-            line.truncate(width - 1, overflow="ellipsis")
+            line.append("⚡", style="bold yellow")
+        line.append(plain(step.title))
         return line
 
     @property
