@@ -16,12 +16,20 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from textual.widgets import DataTable, OptionList
+
 from aiops_tui.alerts.rules import load_alerting
 from aiops_tui.cli import _backfill_demo
+from aiops_tui.cli_drill import start
 from aiops_tui.config import load_config
+from aiops_tui.demo.drills import DRILLS
 from aiops_tui.demo.fleet import DemoFleet
 from aiops_tui.runtime import Runtime
+from aiops_tui.ui.action_screens import ComponentScreen, ConfirmScreen
+from aiops_tui.ui.alerts_screen import AlertsScreen
 from aiops_tui.ui.app import AiopsApp
+from aiops_tui.ui.debrief_screen import DebriefScreen
+from aiops_tui.ui.runbook_pane import RunbookPane
 
 HERE = Path(__file__).resolve().parent
 CONFIG = HERE.parent / "config" / "demo.yaml"
@@ -66,6 +74,49 @@ async def capture(app: AiopsApp, size: tuple[int, int],
             while len(app.screen_stack) > 1:
                 app.pop_screen()
             await pilot.pause(0.1)
+
+
+async def until(pilot, condition, limit_s: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(int(limit_s / 0.25)):
+        if condition():
+            return
+        await pilot.pause(0.25)
+    pilot.app.save_screenshot("stuck.svg", tempfile.gettempdir())
+    raise SystemExit(f"gave up waiting; the screen is in {tempfile.gettempdir()}/stuck.svg")
+
+
+async def drill_debrief(runtime: Runtime) -> None:
+    """``demo --drill eval-regression`` worked from the keys: the alert acknowledged, its
+    runbook opened, the bound rollback step run; the debrief once the evals pass again. The
+    practice incident is resolved after, so the incident shot can declare on claims-triage."""
+    incident = start(runtime.config, runtime.incidents, DRILLS["eval-regression"],
+                     "claims-triage")
+    app = AiopsApp(runtime, label="demo fleet", drill=incident)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.snapshot is not None)
+        await pilot.press("a")
+        screen = app.screen
+        assert isinstance(screen, AlertsScreen)
+        await until(pilot, lambda: bool(screen.alerts))
+        screen.query_one(DataTable).move_cursor(row=next(
+            i for i, a in enumerate(screen.alerts)
+            if (a.scenario, a.rule) == ("claims-triage", incident.rule)))
+        await pilot.press("A", "b")
+        await until(pilot, lambda: bool(screen.query(RunbookPane)))
+        pane = screen.query_one(RunbookPane)
+        bound = next(s.number for s in pane.steps.values() if s.action == "rollback $S")
+        checklist = pane.query_one(OptionList)
+        checklist.highlighted = next(i for i in range(checklist.option_count)
+                                     if checklist.get_option_at_index(i).id == f"step-{bound}")
+        await pilot.press("enter")  # the bound step: which component?
+        await until(pilot, lambda: isinstance(app.screen, ComponentScreen))
+        await pilot.press("enter")  # the model
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press(*"claims-triage", "enter")
+        await until(pilot, lambda: isinstance(app.screen, DebriefScreen))
+        await pilot.pause(0.5)
+        app.save_screenshot("drill-debrief-80x24.svg", str(HERE))
+    runtime.incidents.resolve(incident.id, "drill over")
 
 
 async def main() -> None:
@@ -115,6 +166,11 @@ async def main() -> None:
             "audit": ("", ("colon", *"route code-review", "enter", "wait", "tab", "enter",
                            "wait", "wait", "t")),
             "scenario-actions": ("code-review", ("end",)),
+        })
+        runtime = Runtime(live, store, clock=clock, rules=rules, runbooks=RUNBOOKS)
+        await drill_debrief(runtime)
+        runtime = Runtime(live, store, clock=clock, rules=rules, runbooks=RUNBOOKS)
+        await capture(AiopsApp(runtime, label="demo fleet"), (120, 40), {
             # An incident declared by command, its runbook beside the timeline, two steps
             # ticked.
             "incident": ("", ("colon", *"incident claims-triage sev1 claims misrouted",

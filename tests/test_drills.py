@@ -20,16 +20,16 @@ from aiops_tui.store.db import open_writer
 from tests.conftest import DEMO_CONFIG
 
 PAGE_DRILLS = sorted(name for name, d in DRILLS.items() if d.tier == "page")
-# Two rounds, so no two drills share a scenario: a down endpoint would hide the others.
-ROUNDS = [{"latency-spike": "support-chat", "error-burst": "code-review",
-           "eval-regression": "claims-triage", "token-runaway": "doc-search"},
-          {"endpoint-down": "code-review"}]
+# Each on its own scenario (the one `demo --drill` stages it on), in two rounds so that no two
+# drills share one: a down endpoint would hide the others.
+ROUNDS = [{n: DRILLS[n].scenario for n in
+           ("latency-spike", "error-burst", "eval-regression", "token-runaway")},
+          {"endpoint-down": DRILLS["endpoint-down"].scenario}]
 # The ticket drills and the quality signals from the application's counters: what each should
 # fire within a couple of minutes on the demo config (scenario, alert).
-TICKETS = {"output-shift": ("support-chat", ["output-shift"]),
-           "stale-index": ("doc-search", ["index-stale"]),
-           "gpu-memory-pressure": ("code-review", ["gpu-memory-pressure"]),
-           "error-burst": ("code-review", ["novel-error"])}
+TICKETS = {n: (DRILLS[n].scenario, alerts) for n, alerts in (
+    ("output-shift", ["output-shift"]), ("stale-index", ["index-stale"]),
+    ("gpu-memory-pressure", ["gpu-memory-pressure"]), ("error-burst", ["novel-error"]))}
 
 
 async def until_fired(runtime: Runtime, wanted: list[tuple[str, str]], limit_s: float
@@ -63,10 +63,9 @@ async def test_every_page_drill_fires_its_alert(tmp_path: Path, capsys) -> None:
             await runtime.cycle()
             await asyncio.sleep(runtime.interval)
         for round_ in ROUNDS:
-            for name, scenario in round_.items():
-                assert main(["drill", name, "--scenario", scenario, "--config",
-                             str(config_file)]) == 0
-            assert f"expect {DRILLS[name].alert}" in capsys.readouterr().out
+            for name, scenario in round_.items():  # the drill's own scenario by default
+                assert main(["drill", name, "--config", str(config_file)]) == 0
+                assert f"{scenario}: {name} started" in capsys.readouterr().out
             wanted = [(scenario, DRILLS[name].alert) for name, scenario in round_.items()]
             fired = await until_fired(runtime, wanted, limit_s=120.0)
             assert set(fired) == set(wanted), fired
@@ -101,6 +100,16 @@ def test_drill_names_and_mistakes(capsys) -> None:
     assert main(["drill", "no-such", "--scenario", "support-chat"]) == 2
     assert "no drill 'no-such'" in capsys.readouterr().err
     assert main(["drill", "error-burst", "--scenario", "nope"]) == 2
+    assert main(["drill", "--clear"]) == 2
+    assert "give the drill's NAME or --scenario ID to end" in capsys.readouterr().err
+    # demo --drill says what is wrong before any fleet starts
+    assert main(["demo", "--drill", "no-such"]) == 2
+    assert "aiops-tui demo: no drill 'no-such'; known: latency-spike" in \
+        capsys.readouterr().err
+    assert main(["demo", "--drill", "stale-index", "--scenario", "nope"]) == 2
+    assert "no scenario 'nope' in the config" in capsys.readouterr().err
+    assert main(["demo", "--scenario", "doc-search"]) == 2
+    assert "--scenario goes with --drill NAME" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name", sorted(DRILLS))

@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 
 import yaml
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import DataTable, OptionList
 
-from aiops_tui import cli
+from aiops_tui import cli, cli_drill
 from aiops_tui.alerts.rules import load_alerting
 from aiops_tui.config import Config, load_config
 from aiops_tui.demo.fleet import DemoFleet
@@ -23,6 +23,7 @@ from aiops_tui.store.audit import AuditLog
 from aiops_tui.ui.action_screens import AskScreen, ComponentScreen, ConfirmScreen
 from aiops_tui.ui.alerts_screen import AlertsScreen
 from aiops_tui.ui.app import AiopsApp
+from aiops_tui.ui.debrief_screen import DebriefScreen
 from aiops_tui.ui.incident_screen import IncidentScreen
 from aiops_tui.ui.runbook_pane import RunbookPane
 from tests.conftest import relaxed
@@ -35,30 +36,35 @@ GOLDEN = Path(__file__).parent / "golden" / "postmortem.md"
 ALERT = "eval-pass-rate-low"
 
 
-def console(config: Config, store: Path, role: str | None = None) -> AiopsApp:
+def console(config: Config, store: Path, role: str | None = None, drill: str | None = None
+            ) -> AiopsApp:
+    """The console as ``run`` makes it (``demo --drill`` when a drill is named)."""
     data = relaxed(config, interval_s=0.5, window_s=10).model_dump(mode="json")
     if role is not None:
         data["access"] = {"roles": {}, "default_role": role}
     rules = load_alerting(*load_config(ROOT / "config" / "demo.yaml"))
-    runtime = Runtime(Config.model_validate(data), store, rules=rules,
-                      runbooks=ROOT / "runbooks")
-    return AiopsApp(runtime, label="test")
+    config = Config.model_validate(data)
+    runtime = Runtime(config, store, rules=rules, runbooks=ROOT / "runbooks")
+    staged = cli_drill.start(config, runtime.incidents, *cli_drill.pick(config, drill, None)) \
+        if drill else None
+    return AiopsApp(runtime, label="test", drill=staged)
 
 
-def firing(app: AiopsApp) -> bool:
+def firing(app: AiopsApp, scenario: str = "support-chat") -> bool:
     return app.snapshot is not None and any(
-        a.rule == ALERT and a.scenario == "support-chat" and a.state == "firing"
+        a.rule == ALERT and a.scenario == scenario and a.state == "firing"
         for a in app.snapshot.alerts)
 
 
-async def open_runbook_from_the_alert(app: AiopsApp, pilot) -> RunbookPane:  # type: ignore[no-untyped-def]
-    await wait_for(pilot, lambda: firing(app), timeout=30)
+async def open_runbook_from_the_alert(app: AiopsApp, pilot,  # type: ignore[no-untyped-def]
+                                      scenario: str = "support-chat") -> RunbookPane:
+    await wait_for(pilot, lambda: firing(app, scenario), timeout=30)
     await pilot.press("a")
     alerts = app.screen
     assert isinstance(alerts, AlertsScreen)
     await wait_for(pilot, lambda: any(a.rule == ALERT for a in alerts.alerts))
     alerts.query_one(DataTable).move_cursor(row=next(
-        i for i, a in enumerate(alerts.alerts) if a.rule == ALERT))
+        i for i, a in enumerate(alerts.alerts) if a.rule == ALERT and a.scenario == scenario))
     await pilot.pause()
     return alerts  # type: ignore[return-value]
 
@@ -103,7 +109,6 @@ async def test_alert_runbook_checklist_bound_action_incident_timeline_and_postmo
         await wait_for(pilot, lambda: isinstance(app.screen, ComponentScreen))
         await pilot.press("enter")  # model
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        app.screen.query_one("#typed", Input).focus()
         await pilot.press(*"support-chat", "enter")
         await wait_for(pilot, lambda: "rollback done" in notices(app))
         await wait_for(pilot, lambda: bound.number in pane.marks)  # ticked itself
@@ -184,3 +189,40 @@ async def test_a_trainee_follows_the_runbook_but_cannot_run_its_action(
     entries = [s.entry for s in AuditLog(audit_path(store)).entries()]
     assert [(e.action, e.outcome, e.role) for e in entries] == [
         ("rollback", "refused", "trainee")]
+
+
+async def test_a_drill_is_staged_worked_from_the_keyboard_timed_and_debriefed(
+        fleet: DemoFleet, tmp_path: Path, fleet_config_file: Path) -> None:
+    store = tmp_path / "s.duckdb"
+    app = console(fleet.config, store, drill="eval-regression")  # staged on claims-triage
+    assert app.drill is not None and app.drill.id == "INC-1"
+    async with app.run_test(size=(80, 24)) as pilot:  # a trainee's SSH terminal
+        assert "DRILL INC-1" in app.status_line().plain
+        assert "expect alert eval-pass-rate-low" in notices(app)
+        alerts = await open_runbook_from_the_alert(app, pilot, "claims-triage")
+        await pilot.press("A")
+        await wait_for(pilot, lambda: "ack done" in notices(app))
+        await pilot.press("b")
+        pane = alerts.query_one(RunbookPane)
+        assert (pane.runbook.id, pane.scenario) == ("eval-regression", "claims-triage")
+        bound = next(s for s in pane.steps.values() if s.action == "rollback $S")
+        highlight(pane, bound.number)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComponentScreen))
+        await pilot.press("enter")  # model
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press(*"claims-triage", "enter")
+        await wait_for(pilot, lambda: "rollback done" in notices(app))
+        # The next eval run passes, the page resolves: the debrief comes up by itself.
+        await wait_for(pilot, lambda: isinstance(app.screen, DebriefScreen), timeout=40)
+        times = [value for _, value in app.screen.result.rows()]
+        assert None not in times and times == sorted(times), times
+        await pilot.press("enter")
+        assert not isinstance(app.screen, DebriefScreen)
+        await pilot.press("escape", "escape", "q")
+    out = tmp_path / "INC-1.md"
+    assert cli.main(["incident", "export", "INC-1", "--config", str(fleet_config_file),
+                     "--store", str(store), "--out", str(out)]) == 0
+    written = out.read_text()
+    assert "## Drill debrief" in written and "not reached" not in written
+    assert "drill eval-regression started: expect alert eval-pass-rate-low (page)" in written

@@ -11,8 +11,12 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiops_tui import __version__, cli_act, cli_incident
+
+if TYPE_CHECKING:
+    from aiops_tui.demo.drills import Drill
 
 EXIT_CONFIG = 2
 EXIT_STORE = 3
@@ -40,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--store", help=store_help)
     demo.add_argument("--config", help="fleet config (default: the bundled demo)")
     demo.add_argument("--read-only", action="store_true", help=READ_ONLY_HELP)
+    demo.add_argument("--drill", metavar="NAME", help="practice: stage this drill (`aiops-tui "
+                      "drill --list`) as an incident; the console times acknowledging, "
+                      "opening the runbook, mitigating and recovery, then shows a debrief")
+    demo.add_argument("--scenario", help="the drill's scenario (default: the drill's own)")
     fleet = add("fleet", "Serve only the demo fleet at the config's addresses until interrupted.")
     fleet.add_argument("--seed", type=int, default=7, help="simulation seed (default 7)")
     fleet.add_argument("--config", help="fleet config (default: the bundled demo)")
@@ -57,9 +65,10 @@ def _parser() -> argparse.ArgumentParser:
                 "alerts, actions and links they name); exit non-zero with file:line: field: "
                 "message. Warns of scenarios without an incident owner.")
     check.add_argument("--config", help=config_help)
-    drill = add("drill", "Stage an incident on a demo fleet scenario (or end it with --clear).")
+    drill = add("drill", "Stage an incident on a running demo fleet's scenario (or end it with "
+                "--clear).")
     drill.add_argument("name", nargs="?", help="the drill; --list shows them")
-    drill.add_argument("--scenario", help="scenario id")
+    drill.add_argument("--scenario", help="scenario id (default: the drill's own)")
     drill.add_argument("--clear", action="store_true",
                        help="end the drill (every drill on the scenario without a name)")
     drill.add_argument("--list", action="store_true", help="list the drills and exit")
@@ -85,14 +94,16 @@ def main(argv: list[str] | None = None) -> int:
         from aiops_tui.demo.drills import DRILLS
 
         for d in DRILLS.values():
-            print(f"{d.name:<22}{d.tier:<8}fires {d.alert}: {d.what}")
+            print(f"{d.name:<22}{d.tier:<8}{d.scenario:<15}fires {d.alert}: {d.what}")
         return 0
     demo_default = args.command in ("demo", "fleet", "drill")
     explicit = args.config or (bundled_config() if demo_default else None)
     try:
         config, path = load_config(explicit)
         if args.command == "drill":
-            return _drill(config, args.name, args.scenario, args.clear)
+            from aiops_tui import cli_drill
+
+            return cli_drill.drill(config, args)
         if args.command == "fleet":
             return _fleet(config, args.seed)
         from aiops_tui.alerts.rules import load_alerting, runbooks_dir
@@ -116,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "incident":
         return cli_incident.incident(config, store, runbooks_dir(config, path), args)
     if args.command == "demo":
-        return _demo(config, store, alerting, args.seed, args.read_only)
+        return _demo(config, store, alerting, args.seed, args.read_only,
+                     (args.drill, args.scenario))
     return _run(config, store, alerting, args.headless, label=str(path.name),
                 read_only=args.read_only)
 
@@ -181,49 +193,6 @@ def _fleet(config, seed: int) -> int:  # type: ignore[no-untyped-def]
     return 0
 
 
-def _drill(config, name: str | None, scenario: str | None,  # type: ignore[no-untyped-def]
-           clear: bool) -> int:
-    """Ask the demo fleet's API (where the config's eval feeds point) to start or end a drill."""
-    import httpx
-
-    from aiops_tui.demo.drills import DRILLS
-
-    if scenario is None or (name is None and not clear):
-        print("aiops-tui drill: give NAME --scenario ID (or --clear, or --list)", file=sys.stderr)
-        return EXIT_CONFIG
-    if name is not None and name not in DRILLS:
-        print(f"aiops-tui drill: no drill {name!r}; known: {', '.join(DRILLS)}", file=sys.stderr)
-        return EXIT_CONFIG
-    if scenario not in {s.id for s in config.scenarios}:
-        print(f"aiops-tui drill: no scenario {scenario!r} in the config", file=sys.stderr)
-        return EXIT_CONFIG
-    api = next((s.evals.url for s in config.scenarios if s.evals), None)
-    if api is None:
-        print("aiops-tui drill: the config points at no demo fleet API", file=sys.stderr)
-        return EXIT_FLEET
-    url = f"{api.scheme}://{api.host}:{api.port}/drills/{scenario}" + (f"/{name}" if name else "")
-    try:
-        reply = httpx.request("DELETE" if clear else "POST", url, timeout=5.0)
-    except httpx.HTTPError as exc:
-        print(f"aiops-tui drill: no demo fleet answers at {url}: {exc}. Start one with "
-              "`aiops-tui demo` or `aiops-tui fleet`.", file=sys.stderr)
-        return EXIT_FLEET
-    if reply.status_code != 200:
-        print(f"aiops-tui drill: the fleet answered HTTP {reply.status_code}: "
-              f"{reply.text[:200]}", file=sys.stderr)
-        return EXIT_FLEET
-    answer = reply.json()
-    if clear:
-        print(f"{scenario}: ended {', '.join(answer['ended']) or 'nothing (none running)'}")
-    elif answer["started"]:
-        d = DRILLS[name]  # type: ignore[index]
-        print(f"{scenario}: {name} started ({d.what}); expect {d.alert} ({d.tier}). "
-              f"End it with: aiops-tui drill {name} --scenario {scenario} --clear")
-    else:
-        print(f"{scenario}: {name} was already running")
-    return 0
-
-
 def _runtime(config, store: Path, alerting):  # type: ignore[no-untyped-def]
     """``alerting``: the alert rules and the runbooks directory."""
     from aiops_tui.runtime import Runtime
@@ -241,14 +210,7 @@ def _runtime(config, store: Path, alerting):  # type: ignore[no-untyped-def]
 def _run(config, store: Path, alerting, headless: bool,  # type: ignore[no-untyped-def]
          label: str, read_only: bool = False) -> int:
     if not headless:
-        # The console opens the store in its first cycle, after the first frame is painted;
-        # a store it cannot use is reported in its top bar.
-        from aiops_tui.runtime import Runtime
-        from aiops_tui.ui.app import AiopsApp
-
-        AiopsApp(Runtime(config, store, rules=alerting[0], runbooks=alerting[1],
-                         read_only=read_only), label=label).run()
-        return 0
+        return _console(config, store, alerting, label, read_only)
     runtime = _runtime(config, store, alerting)
     if runtime is None:
         return EXIT_STORE
@@ -258,6 +220,29 @@ def _run(config, store: Path, alerting, headless: bool,  # type: ignore[no-untyp
           f"{runtime.interval:g}s (Ctrl-C stops)", file=sys.stderr)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_headless(runtime, run_headless))
+    return 0
+
+
+def _console(config, store: Path, alerting, label: str,  # type: ignore[no-untyped-def]
+             read_only: bool, drill: tuple[Drill, str] | None = None) -> int:
+    """The console until quit. The store is opened in its first cycle, after the first frame
+    is painted; a store it cannot use is reported in its top bar. ``drill``: stage it on the
+    scenario first, and debrief its incident."""
+    from aiops_tui.runtime import Runtime
+    from aiops_tui.ui.app import AiopsApp
+
+    runtime = Runtime(config, store, rules=alerting[0], runbooks=alerting[1],
+                      read_only=read_only)
+    incident = None
+    if drill is not None:
+        from aiops_tui.cli_drill import DrillError, start
+
+        try:
+            incident = start(config, runtime.incidents, *drill)
+        except DrillError as exc:
+            print(f"aiops-tui demo: drill not started: {exc}", file=sys.stderr)
+            return exc.code
+    AiopsApp(runtime, label=label, drill=incident).run()
     return 0
 
 
@@ -276,7 +261,20 @@ async def _headless(runtime, run_headless) -> None:  # type: ignore[no-untyped-d
 
 
 def _demo(config, store: Path, alerting, seed: int,  # type: ignore[no-untyped-def]
-          read_only: bool) -> int:
+          read_only: bool, drill: tuple[str | None, str | None]) -> int:
+    name, scenario = drill
+    if name is None and scenario is not None:
+        print("aiops-tui demo: --scenario goes with --drill NAME", file=sys.stderr)
+        return EXIT_CONFIG
+    picked = None
+    if name is not None:
+        from aiops_tui.cli_drill import DrillError, pick
+
+        try:  # a misspelt drill is said before the fleet starts
+            picked = pick(config, name, scenario)
+        except DrillError as exc:
+            print(f"aiops-tui demo: {exc}", file=sys.stderr)
+            return exc.code
     try:
         fleet = _start_fleet(config, seed)
     except OSError as exc:
@@ -286,11 +284,15 @@ def _demo(config, store: Path, alerting, seed: int,  # type: ignore[no-untyped-d
         return EXIT_FLEET
     _backfill_demo(config, store)
     try:
-        return _run(config, store, alerting, headless=False, label="demo fleet",
-                    read_only=read_only)
+        return _console(config, store, alerting, "demo fleet", read_only, picked)
     finally:
         if fleet is not None:
             fleet.stop()
+        elif picked is not None:  # another process's fleet: leave it as it was
+            from aiops_tui.cli_drill import DrillError, stage
+
+            with contextlib.suppress(DrillError):
+                stage(config, picked[0].name, picked[1], clear=True)
 
 
 def _backfill_demo(config, store: Path,  # type: ignore[no-untyped-def]

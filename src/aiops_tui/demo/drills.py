@@ -2,7 +2,8 @@
 
 Each drill changes what the simulated engines do (not what the console computes), so the
 console sees it the way it would see the real thing: through scrapes, eval runs and index
-manifests. ``alert`` is the shipped rule each drill is meant to fire.
+manifests. ``alert`` is the shipped rule each drill is meant to fire; ``scenario`` the bundled
+demo scenario it is staged on unless another is named.
 """
 
 from __future__ import annotations
@@ -15,25 +16,26 @@ class Drill:
     name: str
     alert: str
     tier: str
+    scenario: str
     what: str
 
 
 DRILLS = {d.name: d for d in (
-    Drill("latency-spike", "p95-over-baseline", "page",
+    Drill("latency-spike", "p95-over-baseline", "page", "support-chat",
           "end-to-end latency and time to first token four times slower"),
-    Drill("error-burst", "error-rate-high", "page", "half of all requests fail"),
-    Drill("eval-regression", "eval-pass-rate-low", "page",
+    Drill("error-burst", "error-rate-high", "page", "code-review", "half of all requests fail"),
+    Drill("eval-regression", "eval-pass-rate-low", "page", "claims-triage",
           "a silent provider update: the endpoint serves a new model revision and the next "
           "eval runs pass about 70%"),
-    Drill("stale-index", "index-stale", "ticket",
+    Drill("stale-index", "index-stale", "ticket", "doc-search",
           "the index stops rebuilding: the serving build is older than its freshness SLO"),
-    Drill("token-runaway", "daily-cost-over-baseline", "page",
+    Drill("token-runaway", "daily-cost-over-baseline", "page", "doc-search",
           "answers run eight times longer and prompts grow threefold: token burn and cost soar"),
-    Drill("gpu-memory-pressure", "gpu-memory-pressure", "ticket",
+    Drill("gpu-memory-pressure", "gpu-memory-pressure", "ticket", "code-review",
           "KV cache and GPU framebuffer fill to 99%"),
-    Drill("endpoint-down", "endpoint-down", "page",
+    Drill("endpoint-down", "endpoint-down", "page", "code-review",
           "the scenario's model endpoints answer HTTP 500"),
-    Drill("output-shift", "output-shift", "ticket",
+    Drill("output-shift", "output-shift", "ticket", "support-chat",
           "answers drift to other output categories than last week's"),
 )}
 

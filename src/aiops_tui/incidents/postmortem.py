@@ -54,7 +54,8 @@ def render(incident: Incident, timeline: Sequence[Line], events: Sequence[Event]
         f"| Scenario | {incident.scenario} |",
         f"| Severity | {incident.severity} |",
         f"| Declared | {_stamp(incident.declared_at)} by {_one_line(incident.declared_by)}"
-        + (f", from alert `{incident.rule}`" if incident.rule else "") + " |",
+        + (f", from alert `{incident.rule}`" if incident.rule and not incident.drill
+           else "") + " |",
         f"| Resolved | {resolved} |",
         *(f"| {duty.capitalize()} | {_one_line(incident.roles[duty])} |" for duty in DUTIES
           if duty in incident.roles),
@@ -68,12 +69,16 @@ def render(incident: Incident, timeline: Sequence[Line], events: Sequence[Event]
         out += ["## Summary", "", _one_line(incident.summary), ""]
     alerts = [line for line in timeline if line.kind == "alert"]
     out += ["## Impact", ""]
-    if incident.rule:
+    if incident.drill:
+        out.append(f"- none on users: a drill, staged to fire alert {incident.rule}")
+    elif incident.rule:
         out.append(f"- alert {incident.rule} firing when the incident was declared")
     out += [f"- {_clock(a.at)} {a.what}" for a in alerts]
     if not alerts and not incident.rule:
         out.append("- No alert fired while the incident was open.")
-    out += ["- Users affected, for how long, and how we know: _to be written_", ""]
+    if not incident.drill:
+        out.append("- Users affected, for how long, and how we know: _to be written_")
+    out.append("")
     out += ["## Timeline", "", "Times are UTC; `+` is time since the incident was declared.", ""]
     out += [f"- {_clock(line.at)} (+{span(line.at - incident.declared_at)}) "
             f"{line.user}: {_one_line(line.what)}" for line in timeline]
@@ -91,10 +96,7 @@ def render(incident: Incident, timeline: Sequence[Line], events: Sequence[Event]
         out += [f"  - note: {_one_line(n.text)}" for n in notes(events, runbook, step)]
     if debrief is not None:
         out += ["", "## Drill debrief", "", "| Measure | Since start |", "|---|---|"]
-        for label, value in (("Time to acknowledge", debrief.acknowledged),
-                             ("Time to open the runbook", debrief.runbook_opened),
-                             ("Time to mitigate", debrief.mitigated),
-                             ("Time to recovery", debrief.recovered)):
+        for label, value in debrief.rows():
             out.append(f"| {label} | {span(value) if value is not None else 'not reached'} |")
     rules = " ".join(a.what for a in alerts) + " " + (incident.rule or "")
     out += ["", "## What we will never ship without again", ""]

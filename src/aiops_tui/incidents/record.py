@@ -15,6 +15,12 @@ SEVERITIES = ("sev1", "sev2", "sev3")
 DUTIES = ("commander", "operations", "communications", "scribe")
 
 
+def severity_for(tier: str) -> str:
+    """An incident from an alert starts at sev2 for a page, sev3 for anything less; the
+    commander raises it."""
+    return "sev2" if tier == "page" else "sev3"
+
+
 @dataclass(frozen=True)
 class Mark:
     """A checklist step's latest state: ticked or not, by whom and when."""
@@ -32,7 +38,7 @@ class Incident:
     severity: str
     declared_at: float
     declared_by: str
-    rule: str | None = None  # the alert it was declared from
+    rule: str | None = None  # the alert it is about: declared from, or staged by a drill
     drill: str | None = None  # a practice incident staged by ``demo --drill``
     roles: dict[str, str] = field(default_factory=dict)
     resolved_at: float | None = None
@@ -85,7 +91,7 @@ def _apply(incident: Incident, e: Event) -> None:
         case "step" if e.runbook and e.step is not None:
             incident.steps[(e.runbook, e.step)] = Mark(bool(e.done), e.at, e.user)
         case "drill" if e.state == "started":
-            incident.drill = e.text
+            incident.drill, incident.rule = e.text, incident.rule or e.rule
 
 
 def checklist(events: Iterable[Event], runbook: str) -> dict[int, Mark]:

@@ -9,7 +9,15 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from aiops_tui.config.models import Role
-from aiops_tui.incidents.record import DUTIES, SEVERITIES, Incident, Mark, checklist, fold
+from aiops_tui.incidents.record import (
+    DUTIES,
+    SEVERITIES,
+    Incident,
+    Mark,
+    checklist,
+    fold,
+    severity_for,
+)
 from aiops_tui.store.incident_log import AlreadyOpen, Event, IncidentLog
 
 PREFIX = "INC-"
@@ -58,18 +66,21 @@ class Incidents:
                 rule: str | None = None) -> Incident:
         self._may_manage("declare an incident")
         _check(severity in SEVERITIES, f"severity is one of {', '.join(SEVERITIES)}")
-        _check(self.scenarios is None or scenario in self.scenarios,
-               f"no scenario {scenario!r} in the config")
-        try:  # the open-incident check and the append are one transaction
-            event = self.log.append(self._event("", "declared", scenario, severity=severity,
-                                                rule=rule, text=title or f"{scenario} incident"),
-                                    new_incident=PREFIX)
-        except AlreadyOpen as exc:
-            raise IncidentError(f"{exc} is already open on {scenario}: work it, or resolve "
-                                "it first") from None
-        self.log.append(self._event(event.incident, "role", scenario, duty="commander",
-                                    assignee=self.user))
-        return self.get(event.incident)
+        return self.get(self._declare(scenario, severity, title or f"{scenario} incident",
+                                      rule))
+
+    def start_drill(self, scenario: str, name: str, rule: str, tier: str) -> Incident:
+        """The practice incident ``demo --drill`` stages, declared by whoever runs it (a
+        trainee too: it is practice) as the page would have been, with the alert the drill
+        is expected to fire. A drill left open on the scenario by an earlier run is resolved
+        as superseded first; a real incident there is never touched."""
+        current = self.open_for(scenario)
+        if current is not None and current.drill:
+            self._on(current.id, "resolved", text=f"superseded: drill {name} started again")
+        incident = self._declare(scenario, severity_for(tier), f"drill: {name}", None)
+        self.log.append(self._event(incident, "drill", scenario, state="started", text=name,
+                                    rule=rule, tier=tier))
+        return self.get(incident)
 
     def severity(self, incident_id: str, severity: str) -> Event:
         self._may_manage("change severity")
@@ -126,6 +137,20 @@ class Incidents:
         return self.log.append(event.model_copy(update={"at": at or event.at, "user": user}))
 
     # -- helpers -------------------------------------------------------------------------
+    def _declare(self, scenario: str, severity: str, title: str, rule: str | None) -> str:
+        """A new incident with its declarer as commander; its id."""
+        _check(self.scenarios is None or scenario in self.scenarios,
+               f"no scenario {scenario!r} in the config")
+        try:  # the open-incident check and the append are one transaction
+            event = self.log.append(self._event("", "declared", scenario, severity=severity,
+                                                rule=rule, text=title), new_incident=PREFIX)
+        except AlreadyOpen as exc:
+            raise IncidentError(f"{exc} is already open on {scenario}: work it, or resolve "
+                                "it first") from None
+        self.log.append(self._event(event.incident, "role", scenario, duty="commander",
+                                    assignee=self.user))
+        return event.incident
+
     def _may_manage(self, what: str) -> None:
         if self.role not in MANAGERS:
             raise IncidentError(f"a {self.role} cannot {what}: it needs the responder or "

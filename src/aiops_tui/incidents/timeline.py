@@ -56,7 +56,8 @@ def describe(e: Event) -> str:
         case "resolved":
             return f"resolved: {e.text}" if e.text else "resolved"
         case "drill":
-            return f"drill {e.text} {e.state}"
+            expect = f": expect alert {e.rule} ({e.tier})" if e.rule else ""
+            return f"drill {e.text} {e.state}{expect}"
     return e.kind
 
 
@@ -71,17 +72,28 @@ def _action(a: Entry) -> str:
 
 @dataclass(frozen=True)
 class Debrief:
-    """How a drill went, in seconds from its start; None: not done (yet)."""
+    """How a drill went, in seconds from its start; None: not done (yet). ``detected`` is
+    the console's share (the rule's wait), the rest the responder's."""
 
+    detected: float | None
     acknowledged: float | None
     runbook_opened: float | None
     mitigated: float | None
     recovered: float | None
 
+    def rows(self) -> list[tuple[str, float | None]]:
+        """The measures as the debrief screen and the postmortem name them, in order."""
+        return [("Time to detect (the alert fired)", self.detected),
+                ("Time to acknowledge", self.acknowledged),
+                ("Time to open the runbook", self.runbook_opened),
+                ("Time to mitigate (first action through)", self.mitigated),
+                ("Time to recovery (the alert resolved)", self.recovered)]
+
 
 def debrief(incident: Incident, events: Iterable[Event], audit: Iterable[Entry]) -> Debrief:
-    """Time to acknowledge the alert, to open a runbook, to the first action that went
-    through, and to recovery (the alert the incident is about resolved after that action)."""
+    """Time for the alert the incident is about to fire, to acknowledge it, to open a
+    runbook, to the first action that went through, and to recovery (that alert resolved
+    after the action)."""
     events = [e for e in events if e.incident == incident.id]
     start = incident.declared_at
 
@@ -89,16 +101,23 @@ def debrief(incident: Incident, events: Iterable[Event], audit: Iterable[Entry])
         found = sorted(t for t in times if t >= start)
         return found[0] - start if found else None
 
+    def alert(e: Event, state: str) -> bool:
+        return e.kind == "alert" and e.state == state and incident.rule in (None, e.rule)
+
+    detected = first(e.at for e in events if alert(e, "firing"))
+    if detected is None and any(e.kind in ("ack", "alert") and e.rule == incident.rule
+                                for e in events):
+        detected = 0.0  # acked or resolved, never fired: it was firing when the drill began
     mitigated = first(a.at for a in audit if a.scenario == incident.scenario
                       and a.phase == "result" and a.outcome == "done")
     after = start + mitigated if mitigated is not None else None
     return Debrief(
+        detected=detected,
         acknowledged=first(e.at for e in events if e.kind == "ack"),
         runbook_opened=first(e.at for e in events if e.kind == "runbook"),
         mitigated=mitigated,
-        recovered=first(e.at for e in events if e.kind == "alert" and e.state == "resolved"
-                        and after is not None and e.at >= after
-                        and (incident.rule is None or e.rule == incident.rule)))
+        recovered=first(e.at for e in events if alert(e, "resolved")
+                        and after is not None and e.at >= after))
 
 
 def span(seconds: float) -> str:

@@ -221,20 +221,21 @@ class AlertsScreen(FollowsRunbooks, ActsOnScenario, Screen[None]):
         return (alert.scenario, runbook) if runbook else None
 
     def action_declare(self) -> None:
-        """An incident on the alert's scenario, from the alert: a page is sev2, anything
-        else sev3 (the commander raises it). An incident already open there is shown."""
+        """An incident on the alert's scenario, from the alert (``severity_for`` its tier).
+        An incident already open there is shown."""
         alert = self.selected
         if alert is None:
             return
         self.run_worker(self._declare(alert), exit_on_error=False)
 
     async def _declare(self, alert: AlertView) -> None:
+        from aiops_tui.incidents.record import severity_for
         from aiops_tui.incidents.service import IncidentError
 
         incidents = self.app.source.incidents  # type: ignore[attr-defined]
         try:
             incident = await asyncio.to_thread(
-                incidents.declare, alert.scenario, "sev2" if alert.tier == "page" else "sev3",
+                incidents.declare, alert.scenario, severity_for(alert.tier),
                 alert.summary, alert.rule)
         except IncidentError as exc:
             current = await asyncio.to_thread(incidents.open_for, alert.scenario)

@@ -126,10 +126,12 @@ class AiopsApp(App[None]):
         Binding("colon", "command", "Command", id="command", show=False),
     ]
 
-    def __init__(self, source: Source, label: str = "") -> None:
+    def __init__(self, source: Source, label: str = "", drill: Incident | None = None
+                 ) -> None:
         super().__init__()
         self.source = source
         self.label = label
+        self.drill = drill  # the practice incident ``demo --drill`` staged, to debrief
         self.paused = False
         self.snapshot: FleetSnapshot | None = None  # the newest picture
         self.frozen: FleetSnapshot | None = None  # what stays on screen while paused
@@ -155,6 +157,10 @@ class AiopsApp(App[None]):
         # httpx in a thread, which would otherwise compete with the first paint for the GIL.
         self.call_after_refresh(self.poll)
         self.set_interval(1.0, self.paint_topbar)
+        if self.drill is not None:
+            from aiops_tui.ui.debrief_screen import DrillWatch
+
+            DrillWatch(self, self.drill)
 
     async def on_unmount(self) -> None:
         await self.source.aclose()
@@ -212,6 +218,9 @@ class AiopsApp(App[None]):
             line.append("  ")
             line.append(" READ-ONLY " if self.source.read_only else
                         f" {self.source.role.upper()} ", style="bold black on yellow")
+        if self.drill is not None:  # a shared screen says it is practice
+            line.append("  ")
+            line.append(f" DRILL {self.drill.id} ", style="bold black on yellow")
         if self.paused:
             line.append("  ")
             line.append(" ⏸ PAUSED ", style="reverse yellow")
