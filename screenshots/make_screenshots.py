@@ -20,11 +20,12 @@ from textual.widgets import DataTable, OptionList
 
 from aiops_tui.alerts.rules import load_alerting
 from aiops_tui.cli import _backfill_demo
-from aiops_tui.cli_drill import start
+from aiops_tui.cli_drill import practice
 from aiops_tui.config import load_config
 from aiops_tui.demo.drills import DRILLS
 from aiops_tui.demo.fleet import DemoFleet
 from aiops_tui.runtime import Runtime
+from aiops_tui.signals.status import FleetSnapshot
 from aiops_tui.ui.action_screens import ComponentScreen, ConfirmScreen
 from aiops_tui.ui.alerts_screen import AlertsScreen
 from aiops_tui.ui.app import AiopsApp
@@ -85,22 +86,35 @@ async def until(pilot, condition, limit_s: float = 60.0) -> None:  # type: ignor
     raise SystemExit(f"gave up waiting; the screen is in {tempfile.gettempdir()}/stuck.svg")
 
 
-async def drill_debrief(runtime: Runtime) -> None:
+def firing(snapshot: FleetSnapshot | None, scenario: str, rule: str) -> bool:
+    return snapshot is not None and any(
+        (a.scenario, a.rule, a.state) == (scenario, rule, "firing") for a in snapshot.alerts)
+
+
+async def drill_debrief(runtime: Runtime, fleet: DemoFleet) -> None:
     """``demo --drill eval-regression`` worked from the keys: the alert acknowledged, its
     runbook opened, the bound rollback step run; the debrief once the evals pass again. The
-    practice incident is resolved after, so the incident shot can declare on claims-triage."""
-    incident = start(runtime.config, runtime.incidents, DRILLS["eval-regression"],
-                     "claims-triage")
-    app = AiopsApp(runtime, label="demo fleet", drill=incident)
+    bad deploy staged for the other shots is taken back first, so the drill starts from a
+    passing claims-triage; quitting resolves the practice incident."""
+    drill = DRILLS["eval-regression"]
+    fleet.drill("DELETE", "claims-triage", drill.name)
+    while firing(await runtime.cycle(), "claims-triage", drill.alert):
+        await asyncio.sleep(runtime.interval)
+    with practice(runtime.config, runtime.incidents, drill, "claims-triage") as incident:
+        await work_the_drill(AiopsApp(runtime, label="demo fleet", drill=incident))
+
+
+async def work_the_drill(app: AiopsApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: app.snapshot is not None)
+        await until(pilot, lambda: firing(app.snapshot, "claims-triage",
+                                          app.drill.rule if app.drill else ""), 120)
         await pilot.press("a")
         screen = app.screen
         assert isinstance(screen, AlertsScreen)
         await until(pilot, lambda: bool(screen.alerts))
         screen.query_one(DataTable).move_cursor(row=next(
             i for i, a in enumerate(screen.alerts)
-            if (a.scenario, a.rule) == ("claims-triage", incident.rule)))
+            if (a.scenario, a.rule) == ("claims-triage", app.drill.rule)))
         await pilot.press("A", "b")
         await until(pilot, lambda: bool(screen.query(RunbookPane)))
         pane = screen.query_one(RunbookPane)
@@ -116,7 +130,6 @@ async def drill_debrief(runtime: Runtime) -> None:
         await until(pilot, lambda: isinstance(app.screen, DebriefScreen))
         await pilot.pause(0.5)
         app.save_screenshot("drill-debrief-80x24.svg", str(HERE))
-    runtime.incidents.resolve(incident.id, "drill over")
 
 
 async def main() -> None:
@@ -168,7 +181,7 @@ async def main() -> None:
             "scenario-actions": ("code-review", ("end",)),
         })
         runtime = Runtime(live, store, clock=clock, rules=rules, runbooks=RUNBOOKS)
-        await drill_debrief(runtime)
+        await drill_debrief(runtime, fleet)
         runtime = Runtime(live, store, clock=clock, rules=rules, runbooks=RUNBOOKS)
         await capture(AiopsApp(runtime, label="demo fleet"), (120, 40), {
             # An incident declared by command, its runbook beside the timeline, two steps

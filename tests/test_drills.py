@@ -102,6 +102,9 @@ def test_drill_names_and_mistakes(capsys) -> None:
     assert main(["drill", "error-burst", "--scenario", "nope"]) == 2
     assert main(["drill", "--clear"]) == 2
     assert "give the drill's NAME or --scenario ID to end" in capsys.readouterr().err
+    assert main(["drill", "--clear", "--scenario", "nope"]) == 2  # said before any request
+    assert main(["drill", "no-such", "--clear", "--scenario", "doc-search"]) == 2
+    assert "no drill 'no-such'" in capsys.readouterr().err
     # demo --drill says what is wrong before any fleet starts
     assert main(["demo", "--drill", "no-such"]) == 2
     assert "aiops-tui demo: no drill 'no-such'; known: latency-spike" in \

@@ -138,40 +138,46 @@ def test_command_mode_words_for_incidents() -> None:
 
 
 def test_a_drill_is_timed_from_its_start_and_written_up_as_practice(tmp_path: Path) -> None:
-    clock = Clock()  # every stamp 30 s after the one before; declared, commander, drill
+    clock = Clock()  # each stamp 30 s after the one before (declaring takes two)
     ana = desk(tmp_path / "s.incidents.duckdb", clock=clock)
     first = ana.start_drill("support-chat", "eval-regression", "eval-pass-rate-low", "page")
     assert (first.title, first.drill, first.rule, first.severity) == (
         "drill: eval-regression", "eval-regression", "eval-pass-rate-low", "sev2")
     assert first.roles == {"commander": "ana"}
-    ana.record("support-chat", "alert", rule="served-model-changed", state="firing")  # +90
-    ana.record("support-chat", "alert", rule="eval-pass-rate-low", state="firing")  # +120
-    ana.record("support-chat", "ack", rule="eval-pass-rate-low")  # +150
-    ana.opened_runbook("support-chat", "eval-regression")  # +180
-    failed = Entry(at=clock(), user="ana", role="commander", phase="result",  # +210
+    ana.record("support-chat", "alert", rule="served-model-changed", state="firing")  # +60
+    ana.record("support-chat", "alert", rule="eval-pass-rate-low", state="firing")  # +90
+    ana.record("support-chat", "ack", rule="eval-pass-rate-low")  # +120
+    ana.opened_runbook("support-chat", "eval-regression")  # +150
+    failed = Entry(at=clock(), user="ana", role="commander", phase="result",  # +180
                    action="route", scenario="support-chat", outcome="failed")
-    action = Entry(at=clock(), user="ana", role="commander", phase="result",  # +240
+    action = Entry(at=clock(), user="ana", role="commander", phase="result",  # +210
                    action="rollback", scenario="support-chat", component="model",
                    outcome="done")
     ana.record("support-chat", "alert", rule="served-model-changed", state="resolved")
-    ana.record("support-chat", "alert", rule="eval-pass-rate-low", state="resolved")  # +300
+    ana.record("support-chat", "alert", rule="eval-pass-rate-low", state="resolved")  # +270
     drill = ana.get(first.id)
     result = debrief(drill, ana.events(drill.id), [failed, action])
-    assert [value for _, value in result.rows()] == [120.0, 150.0, 180.0, 240.0, 300.0]
+    assert [value for _, value in result.rows()] == [90.0, 120.0, 150.0, 210.0, 270.0]
     text = write_up(drill, ana.events(drill.id), [failed, action], Owners(),
                     Library.load(ROOT / "runbooks"), clock())
-    assert "This was a drill (`aiops-tui demo --drill eval-regression`)." in text
+    assert "This was a drill (`aiops-tui demo --drill eval-regression --scenario " \
+           "support-chat`)." in text
     assert "- none on users: a drill, staged to fire alert eval-pass-rate-low" in text
-    assert "| Time to mitigate (first action through) | 4m00s |" in text
+    assert "| Time to mitigate (first action through) | 3m30s |" in text
     assert "from alert" not in text and "Users affected" not in text
 
     # Started again: the drill left open gives way; a real incident is never touched.
     again = ana.start_drill("support-chat", "eval-regression", "eval-pass-rate-low", "page")
     assert again.id == "INC-2" and ana.get(first.id).summary.startswith("superseded")
-    assert debrief(again, ana.events(again.id), []).rows()[0][1] is None  # nothing yet
+    later = Entry(at=clock(), user="ben", role="commander", phase="result",
+                  action="kill", scenario="support-chat", outcome="done")
+    superseded = ana.get(first.id)  # resolved: what was done after is not its doing
+    assert debrief(superseded, ana.events(first.id), [later]).mitigated is None
+    assert debrief(again, ana.events(again.id), [later]).rows()[0][1] is None  # not fired
+    ana.record("support-chat", "ack", rule="served-model-changed")  # not the drill's alert
     ana.record("support-chat", "ack", rule="eval-pass-rate-low")  # firing since the last run
-    assert debrief(again, ana.events(again.id), []).rows()[:2] == [
-        ("Time to detect (the alert fired)", 0.0), ("Time to acknowledge", 90.0)]
+    assert debrief(again, ana.events(again.id), [later]).rows()[:2] == [
+        ("Time to detect (the alert fired)", 0.0), ("Time to acknowledge", 120.0)]
     ana.resolve(again.id)
     ana.declare("support-chat", "sev1", "real trouble")
     with pytest.raises(IncidentError, match="INC-3 is already open on support-chat"):

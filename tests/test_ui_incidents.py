@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import yaml
@@ -36,18 +37,16 @@ GOLDEN = Path(__file__).parent / "golden" / "postmortem.md"
 ALERT = "eval-pass-rate-low"
 
 
-def console(config: Config, store: Path, role: str | None = None, drill: str | None = None
-            ) -> AiopsApp:
-    """The console as ``run`` makes it (``demo --drill`` when a drill is named)."""
+def runtime_for(config: Config, store: Path, role: str | None = None) -> Runtime:
     data = relaxed(config, interval_s=0.5, window_s=10).model_dump(mode="json")
     if role is not None:
         data["access"] = {"roles": {}, "default_role": role}
     rules = load_alerting(*load_config(ROOT / "config" / "demo.yaml"))
-    config = Config.model_validate(data)
-    runtime = Runtime(config, store, rules=rules, runbooks=ROOT / "runbooks")
-    staged = cli_drill.start(config, runtime.incidents, *cli_drill.pick(config, drill, None)) \
-        if drill else None
-    return AiopsApp(runtime, label="test", drill=staged)
+    return Runtime(Config.model_validate(data), store, rules=rules, runbooks=ROOT / "runbooks")
+
+
+def console(config: Config, store: Path, role: str | None = None) -> AiopsApp:
+    return AiopsApp(runtime_for(config, store, role), label="test")
 
 
 def firing(app: AiopsApp, scenario: str = "support-chat") -> bool:
@@ -194,10 +193,27 @@ async def test_a_trainee_follows_the_runbook_but_cannot_run_its_action(
 async def test_a_drill_is_staged_worked_from_the_keyboard_timed_and_debriefed(
         fleet: DemoFleet, tmp_path: Path, fleet_config_file: Path) -> None:
     store = tmp_path / "s.duckdb"
-    app = console(fleet.config, store, drill="eval-regression")  # staged on claims-triage
-    assert app.drill is not None and app.drill.id == "INC-1"
+    runtime = runtime_for(fleet.config, store)
+    drill = cli_drill.pick(runtime.config, "eval-regression", None)  # on claims-triage
+    with cli_drill.practice(runtime.config, runtime.incidents, *drill) as incident:
+        assert incident.id == "INC-1" and fleet.sims["claims-triage"].drills.running(
+            time.time()) == ["eval-regression"]
+        await work_the_drill(AiopsApp(runtime, label="test", drill=incident))
+    # Quitting resolves the practice incident and ends the drill this run started.
+    assert runtime.incidents.get("INC-1").summary == "drill over: the console running it quit"
+    assert fleet.sims["claims-triage"].drills.running(time.time()) == []
+    out = tmp_path / "INC-1.md"
+    assert cli.main(["incident", "export", "INC-1", "--config", str(fleet_config_file),
+                     "--store", str(store), "--out", str(out)]) == 0
+    written = out.read_text()
+    assert "## Drill debrief" in written and "not reached" not in written
+    assert "drill eval-regression started: expect alert eval-pass-rate-low (page)" in written
+
+
+async def work_the_drill(app: AiopsApp) -> None:
+    """As a trainee would: acknowledge, open the runbook, run its bound rollback."""
     async with app.run_test(size=(80, 24)) as pilot:  # a trainee's SSH terminal
-        assert "DRILL INC-1" in app.status_line().plain
+        assert " DRILL " in app.status_line().plain
         assert "expect alert eval-pass-rate-low" in notices(app)
         alerts = await open_runbook_from_the_alert(app, pilot, "claims-triage")
         await pilot.press("A")
@@ -220,9 +236,3 @@ async def test_a_drill_is_staged_worked_from_the_keyboard_timed_and_debriefed(
         await pilot.press("enter")
         assert not isinstance(app.screen, DebriefScreen)
         await pilot.press("escape", "escape", "q")
-    out = tmp_path / "INC-1.md"
-    assert cli.main(["incident", "export", "INC-1", "--config", str(fleet_config_file),
-                     "--store", str(store), "--out", str(out)]) == 0
-    written = out.read_text()
-    assert "## Drill debrief" in written and "not reached" not in written
-    assert "drill eval-regression started: expect alert eval-pass-rate-low (page)" in written

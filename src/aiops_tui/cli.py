@@ -233,16 +233,17 @@ def _console(config, store: Path, alerting, label: str,  # type: ignore[no-untyp
 
     runtime = Runtime(config, store, rules=alerting[0], runbooks=alerting[1],
                       read_only=read_only)
-    incident = None
-    if drill is not None:
-        from aiops_tui.cli_drill import DrillError, start
+    if drill is None:
+        AiopsApp(runtime, label=label).run()
+        return 0
+    from aiops_tui.cli_drill import DrillError, practice
 
-        try:
-            incident = start(config, runtime.incidents, *drill)
-        except DrillError as exc:
-            print(f"aiops-tui demo: drill not started: {exc}", file=sys.stderr)
-            return exc.code
-    AiopsApp(runtime, label=label, drill=incident).run()
+    try:
+        with practice(config, runtime.incidents, *drill) as incident:
+            AiopsApp(runtime, label=label, drill=incident).run()
+    except DrillError as exc:
+        print(f"aiops-tui demo: drill not started: {exc}", file=sys.stderr)
+        return exc.code
     return 0
 
 
@@ -288,11 +289,6 @@ def _demo(config, store: Path, alerting, seed: int,  # type: ignore[no-untyped-d
     finally:
         if fleet is not None:
             fleet.stop()
-        elif picked is not None:  # another process's fleet: leave it as it was
-            from aiops_tui.cli_drill import DrillError, stage
-
-            with contextlib.suppress(DrillError):
-                stage(config, picked[0].name, picked[1], clear=True)
 
 
 def _backfill_demo(config, store: Path,  # type: ignore[no-untyped-def]

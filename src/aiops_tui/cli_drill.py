@@ -5,7 +5,9 @@ form also declares the practice incident the console then debriefs."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from aiops_tui.cli import EXIT_CONFIG, EXIT_FLEET, EXIT_STORE
@@ -30,11 +32,14 @@ def pick(config: Config, name: str, scenario: str | None) -> tuple[Drill, str]:
     if name not in DRILLS:
         raise DrillError(f"no drill {name!r}; known: {', '.join(DRILLS)}", EXIT_CONFIG)
     drill = DRILLS[name]
-    target = scenario or drill.scenario
-    if target not in {s.id for s in config.scenarios}:
-        raise DrillError(f"no scenario {target!r} in the config"
-                         + ("" if scenario else "; name one with --scenario"), EXIT_CONFIG)
-    return drill, target
+    return drill, _known(config, scenario or drill.scenario,
+                         "" if scenario else "; name one with --scenario")
+
+
+def _known(config: Config, scenario: str, hint: str = "") -> str:
+    if scenario not in {s.id for s in config.scenarios}:
+        raise DrillError(f"no scenario {scenario!r} in the config{hint}", EXIT_CONFIG)
+    return scenario
 
 
 def stage(config: Config, name: str | None, scenario: str, clear: bool = False
@@ -58,30 +63,45 @@ def stage(config: Config, name: str | None, scenario: str, clear: bool = False
     return answer
 
 
-def start(config: Config, incidents: Incidents, drill: Drill, scenario: str) -> Incident:
-    """Stage the drill and declare its practice incident. A real incident open on the
-    scenario stops it: practice must not write onto a real incident's timeline."""
+@contextlib.contextmanager
+def practice(config: Config, incidents: Incidents, drill: Drill, scenario: str
+             ) -> Iterator[Incident]:
+    """One console run's drill: staged, and its practice incident declared, on entry. On
+    exit the incident is resolved if still open, and the fleet is left as it was found (the
+    drill ended if this run started it; another's running drill is not touched). A real
+    incident open on the scenario stops it: practice must not write onto its timeline."""
     try:
         current = incidents.open_for(scenario)
         if current is not None and not current.drill:
             raise DrillError(f"{current.id} ({clean(current.title)}) is open on {scenario}: "
                              "a drill there would mix with it; name another --scenario",
                              EXIT_CONFIG)
-        stage(config, drill.name, scenario)
-        return incidents.start_drill(scenario, drill.name, drill.alert, drill.tier)
+        staged = stage(config, drill.name, scenario)["started"] is not None
+        incident = incidents.start_drill(scenario, drill.name, drill.alert, drill.tier)
     except IncidentError as exc:  # another console declared on the scenario meanwhile
         raise DrillError(str(exc), EXIT_CONFIG) from None
     except IncidentLogError as exc:
         raise DrillError(f"the incident log is unusable: {exc}", EXIT_STORE) from None
+    try:
+        yield incident
+    finally:
+        with contextlib.suppress(IncidentError, IncidentLogError):
+            incidents.end_drill(incident.id, "drill over: the console running it quit")
+        if staged:
+            with contextlib.suppress(DrillError):
+                stage(config, drill.name, scenario, clear=True)
 
 
 def drill(config: Config, args: argparse.Namespace) -> int:
     """The ``drill`` command: start a drill on the running fleet, or end one."""
     try:
         if args.clear:
-            scenario = args.scenario or (pick(config, args.name, None)[1] if args.name else None)
-            if scenario is None:
+            if args.name is not None:
+                scenario = pick(config, args.name, args.scenario)[1]
+            elif args.scenario is None:
                 raise DrillError("give the drill's NAME or --scenario ID to end", EXIT_CONFIG)
+            else:
+                scenario = _known(config, args.scenario)
             answer = stage(config, args.name, scenario, clear=True)
             print(f"{scenario}: ended {', '.join(answer['ended']) or 'nothing (none running)'}")
             return 0

@@ -74,7 +74,7 @@ def incident(config: Config, store: Path, runbooks: Path, args: argparse.Namespa
             for i in incidents.all():
                 state = "open" if i.open else f"resolved {_when(i.resolved_at)}"
                 print(f"{i.id:<8}{i.severity:<6}{i.scenario:<18}{_when(i.declared_at)}  "
-                      f"{state:<26}{clean(i.title)}")
+                      f"{state:<31}{clean(i.title)}")
             return 0
         found = incidents.get(args.id.upper())
         events = incidents.events(found.id)

@@ -64,7 +64,8 @@ def render(incident: Incident, timeline: Sequence[Line], events: Sequence[Event]
         "",
     ]
     if incident.drill:
-        out += ["This was a drill (`aiops-tui demo --drill " + incident.drill + "`).", ""]
+        out += [f"This was a drill (`aiops-tui demo --drill {incident.drill} --scenario "
+                f"{incident.scenario}`).", ""]
     if incident.summary:
         out += ["## Summary", "", _one_line(incident.summary), ""]
     alerts = [line for line in timeline if line.kind == "alert"]

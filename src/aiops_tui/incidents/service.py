@@ -76,11 +76,17 @@ class Incidents:
         as superseded first; a real incident there is never touched."""
         current = self.open_for(scenario)
         if current is not None and current.drill:
-            self._on(current.id, "resolved", text=f"superseded: drill {name} started again")
-        incident = self._declare(scenario, severity_for(tier), f"drill: {name}", None)
-        self.log.append(self._event(incident, "drill", scenario, state="started", text=name,
-                                    rule=rule, tier=tier))
-        return self.get(incident)
+            self.end_drill(current.id, f"superseded: drill {name} started again")
+        return self.get(self._declare(scenario, severity_for(tier), f"drill: {name}", None, [
+            self._event("", "drill", scenario, state="started", text=name, rule=rule,
+                        tier=tier)]))
+
+    def end_drill(self, incident_id: str, why: str) -> None:
+        """Resolve a practice incident that is still open (the console running it quit, or
+        another drill took its scenario); a real one is left alone."""
+        incident = self.get(incident_id)
+        if incident.open and incident.drill:
+            self._on(incident_id, "resolved", text=why)
 
     def severity(self, incident_id: str, severity: str) -> Event:
         self._may_manage("change severity")
@@ -137,18 +143,21 @@ class Incidents:
         return self.log.append(event.model_copy(update={"at": at or event.at, "user": user}))
 
     # -- helpers -------------------------------------------------------------------------
-    def _declare(self, scenario: str, severity: str, title: str, rule: str | None) -> str:
-        """A new incident with its declarer as commander; its id."""
+    def _declare(self, scenario: str, severity: str, title: str, rule: str | None,
+                 then: list[Event] | None = None) -> str:
+        """A new incident with its declarer as commander (and ``then``'s events); its id."""
         _check(self.scenarios is None or scenario in self.scenarios,
                f"no scenario {scenario!r} in the config")
-        try:  # the open-incident check and the append are one transaction
-            event = self.log.append(self._event("", "declared", scenario, severity=severity,
-                                                rule=rule, text=title), new_incident=PREFIX)
+        declared = self._event("", "declared", scenario, severity=severity, rule=rule,
+                               text=title)
+        with_it = [e.model_copy(update={"at": declared.at}) for e in (
+            self._event("", "role", scenario, duty="commander", assignee=self.user),
+            *(then or []))]
+        try:  # the open-incident check and the appends are one transaction
+            event = self.log.append(declared, new_incident=PREFIX, then=with_it)
         except AlreadyOpen as exc:
             raise IncidentError(f"{exc} is already open on {scenario}: work it, or resolve "
                                 "it first") from None
-        self.log.append(self._event(event.incident, "role", scenario, duty="commander",
-                                    assignee=self.user))
         return event.incident
 
     def _may_manage(self, what: str) -> None:

@@ -93,27 +93,30 @@ class Debrief:
 def debrief(incident: Incident, events: Iterable[Event], audit: Iterable[Entry]) -> Debrief:
     """Time for the alert the incident is about to fire, to acknowledge it, to open a
     runbook, to the first action that went through, and to recovery (that alert resolved
-    after the action)."""
+    after the action); all while the incident was open."""
     events = [e for e in events if e.incident == incident.id]
-    start = incident.declared_at
+    start, end = incident.declared_at, incident.resolved_at or float("inf")
 
     def first(times: Iterable[float]) -> float | None:
-        found = sorted(t for t in times if t >= start)
+        found = sorted(t for t in times if start <= t <= end)
         return found[0] - start if found else None
 
+    def about(e: Event) -> bool:  # the drill's alert: another firing beside it is not it
+        return incident.rule in (None, e.rule)
+
     def alert(e: Event, state: str) -> bool:
-        return e.kind == "alert" and e.state == state and incident.rule in (None, e.rule)
+        return e.kind == "alert" and e.state == state and about(e)
 
     detected = first(e.at for e in events if alert(e, "firing"))
-    if detected is None and any(e.kind in ("ack", "alert") and e.rule == incident.rule
-                                for e in events):
+    if detected is None and incident.rule and any(
+            e.kind in ("ack", "alert") and e.rule == incident.rule for e in events):
         detected = 0.0  # acked or resolved, never fired: it was firing when the drill began
     mitigated = first(a.at for a in audit if a.scenario == incident.scenario
                       and a.phase == "result" and a.outcome == "done")
     after = start + mitigated if mitigated is not None else None
     return Debrief(
         detected=detected,
-        acknowledged=first(e.at for e in events if e.kind == "ack"),
+        acknowledged=first(e.at for e in events if e.kind == "ack" and about(e)),
         runbook_opened=first(e.at for e in events if e.kind == "runbook"),
         mitigated=mitigated,
         recovered=first(e.at for e in events if alert(e, "resolved")

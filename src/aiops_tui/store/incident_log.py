@@ -7,6 +7,7 @@ reads exactly what the console wrote."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -65,11 +66,13 @@ class IncidentLog:
         self.path = path
         self._file = AttachedFile(path, "incident_log", _SCHEMA, IncidentLogError)
 
-    def append(self, event: Event, new_incident: str | None = None) -> Event:
-        """Store ``event`` after the newest; with ``new_incident`` (a prefix such as
-        ``INC-``) it opens a new incident, numbered in the same transaction, unless one is
-        open on its scenario (``AlreadyOpen``): two consoles declaring at once get one
-        incident. Returns the event as stored."""
+    def append(self, event: Event, new_incident: str | None = None,
+               then: Sequence[Event] = ()) -> Event:
+        """Store ``event`` after the newest, and ``then`` after it on the same incident, in
+        one transaction; with ``new_incident`` (a prefix such as ``INC-``) it opens a new
+        incident, numbered in the same transaction, unless one is open on its scenario
+        (``AlreadyOpen``): two consoles declaring at once get one incident. Returns
+        ``event`` as stored."""
         with self._file.open() as con:
             con.execute("BEGIN")
             seq = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM events").fetchone()[0]
@@ -85,10 +88,12 @@ class IncidentLog:
                                 "WHERE incident <> ''").fetchone()[0]
                 event = event.model_copy(update={"incident": f"{new_incident}{n + 1}"})
             event = event.model_copy(update={"seq": seq})
-            values = event.model_dump()
-            data = {k: v for k, v in values.items() if k not in _CORE and v not in (None, "")}
-            con.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [*(values[k] for k in _CORE), json.dumps(data, sort_keys=True)])
+            for i, each in enumerate((event, *then)):
+                values = each.model_dump() | {"incident": event.incident, "seq": seq + i}
+                data = {k: v for k, v in values.items()
+                        if k not in _CORE and v not in (None, "")}
+                con.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [*(values[k] for k in _CORE), json.dumps(data, sort_keys=True)])
             con.execute("COMMIT")
         return event
 

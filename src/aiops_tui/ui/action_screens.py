@@ -131,11 +131,20 @@ class ConfirmScreen(ModalScreen["Result | str | None"]):
 
     def on_key(self, event: events.Key) -> None:
         """Keys the focused button left: the operator types the id without tabbing to it."""
-        if self.preview.typed and event.is_printable and event.character and not self.sending:
-            field = self.query_one("#typed", Input)
-            field.focus()
-            field.insert_text_at_cursor(event.character)
+        if event.is_printable and event.character and self._to_field(event.character):
             event.stop()
+
+    def on_paste(self, event: events.Paste) -> None:
+        if self._to_field(event.text):
+            event.stop()
+
+    def _to_field(self, text: str) -> bool:
+        if not self.preview.typed or self.sending:
+            return False
+        field = self.query_one("#typed", Input)
+        field.focus()
+        field.insert_text_at_cursor(text)
+        return True
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#go", Button).disabled = self.sending or \

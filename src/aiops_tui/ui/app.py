@@ -220,7 +220,7 @@ class AiopsApp(App[None]):
                         f" {self.source.role.upper()} ", style="bold black on yellow")
         if self.drill is not None:  # a shared screen says it is practice
             line.append("  ")
-            line.append(f" DRILL {self.drill.id} ", style="bold black on yellow")
+            line.append(" DRILL ", style="bold black on yellow")
         if self.paused:
             line.append("  ")
             line.append(" ⏸ PAUSED ", style="reverse yellow")

@@ -1,7 +1,8 @@
 """A drill's debrief: how long the responder took to acknowledge, open the runbook, mitigate
 and recover. The console watches the practice incident ``demo --drill`` declared and shows the
-debrief once the drill's alert resolves after a mitigation (or the incident is resolved
-first); the numbers are the ones the postmortem prints."""
+debrief once the drill's alert resolves after a mitigation, or the incident is resolved (the
+ticket drills have no action that ends them); the numbers are the ones the postmortem
+prints."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from aiops_tui.actions.models import Kind
 from aiops_tui.incidents.record import Incident, fold
 from aiops_tui.incidents.timeline import Debrief, debrief, span
 from aiops_tui.ui.format import clean
@@ -33,27 +35,44 @@ class DrillWatch:
     def __init__(self, app: AiopsApp, incident: Incident) -> None:
         self.app = app
         self.incident = incident
+        self.checking = False
         self.timer = app.set_interval(REFRESH_S, self.check)
+        barred = app.source.refusal(Kind.ROLLBACK)
         app.say(f"{incident.id} on {incident.scenario}: expect alert {incident.rule}. Work it "
                 "as you would the real page: acknowledge it, open its runbook, mitigate. The "
-                "debrief shows once it recovers.", title=f"Drill {incident.drill}", timeout=20)
+                "debrief shows once it recovers, or when you resolve the incident."
+                + (f" You cannot act here ({barred}): follow along." if barred else ""),
+                title=f"Drill {incident.drill}", timeout=20)
 
     def check(self) -> None:
-        self.app.run_worker(self._check(), group="drill", exclusive=True, exit_on_error=False)
+        """One read at a time: a slow one (another process holding the log) is not cut
+        short by the next tick."""
+        if not self.checking:
+            self.checking = True
+            self.app.run_worker(self._check(), group="drill", exit_on_error=False)
 
     async def _check(self) -> None:
-        """An unreadable log is tried again next time: the drill goes on meanwhile."""
-        source = self.app.source
-        events = await asyncio.to_thread(source.incidents.events, self.incident.id)
-        incident = fold(events).get(self.incident.id)
-        if incident is None:
-            return
-        audit = await asyncio.to_thread(source.audit_entries, incident.scenario)
-        result = debrief(incident, events, [s.entry for s in audit])
-        if result.recovered is None and incident.open:
-            return
-        self.timer.stop()
-        self.app.push_screen(DebriefScreen(incident, result))
+        """An unreadable incident log is tried again next time: the drill goes on."""
+        try:
+            source = self.app.source
+            events = await asyncio.to_thread(source.incidents.events, self.incident.id)
+            incident = fold(events).get(self.incident.id)
+            if incident is None:
+                return
+            try:
+                audit = [s.entry for s in await asyncio.to_thread(source.audit_entries,
+                                                                  incident.scenario)]
+            except Exception:  # no mitigation known: a resolve still ends the drill
+                audit = []
+            result = debrief(incident, events, audit)
+            # Never over a modal: a confirmation being sent dismisses whatever is on top.
+            if (result.recovered is None and incident.open) or \
+                    isinstance(self.app.screen, ModalScreen):
+                return
+            self.timer.stop()
+            self.app.push_screen(DebriefScreen(incident, result))
+        finally:
+            self.checking = False
 
 
 class DebriefScreen(ModalScreen[None]):

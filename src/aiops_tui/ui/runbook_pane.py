@@ -127,7 +127,7 @@ class RunbookPane(Vertical):
                     style="green" if mark and mark.done else "")
         line.append(f"{step.number}. ")
         if step.action:
-            line.append("⚡", style="bold yellow")
+            line.append("⚡ ", style="bold yellow")
         line.append(plain(step.title))
         return line
 
