@@ -41,7 +41,13 @@ class Incidents:
     # -- reading -------------------------------------------------------------------------
     def all(self) -> list[Incident]:
         """Newest first."""
-        return list(reversed(fold(self.log.events()).values()))
+        return self.read()[0]
+
+    def read(self) -> tuple[list[Incident], list[Event]]:
+        """Every incident (newest first) and the events they were folded from: one read
+        for a screen that shows both."""
+        events = self.log.events()
+        return list(reversed(fold(events).values())), events
 
     def get(self, incident_id: str) -> Incident:
         found = fold(self.log.events(incident=incident_id)).get(incident_id)

@@ -71,7 +71,7 @@ class IncidentScreen(FollowsRunbooks, Screen[None]):
     async def _reload(self) -> None:
         source = self.app.source  # type: ignore[attr-defined]
         try:
-            everything = await asyncio.to_thread(source.incidents.all)
+            everything, log = await asyncio.to_thread(source.incidents.read)
             self._ids = [i.id for i in everything]
             chosen = next((i for i in everything if i.id == self.incident_id), None) or \
                 next((i for i in everything if i.open), None) or \
@@ -80,7 +80,7 @@ class IncidentScreen(FollowsRunbooks, Screen[None]):
                 self._paint_none()
                 return
             self.incident_id, self.incident = chosen.id, chosen
-            events = await asyncio.to_thread(source.incidents.events, chosen.id)
+            events = [e for e in log if e.incident == chosen.id]
             audit = await asyncio.to_thread(source.audit_entries, chosen.scenario)
         except Exception as exc:  # an unreadable log: say so, keep the last picture
             self.query_one("#incident-head", Static).update(

@@ -159,9 +159,6 @@ class RunbookPane(Vertical):
             text.append(f"y copies: {clean(first)}", style="dim")
         self.query_one("#step-detail", Static).update(text)
 
-    def on_resize(self) -> None:
-        self._paint()
-
     def on_option_list_option_highlighted(self, _: OptionList.OptionHighlighted) -> None:
         self._paint_detail()
 
