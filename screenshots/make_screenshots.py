@@ -190,6 +190,15 @@ async def main() -> None:
                               "enter", "wait", "wait", "wait", "b", "wait", "space", "j",
                               "space", "wait", "wait", "wait", "wait", "wait")),
         })
+        # The commander shares it on a call: staffed, one status update out.
+        runtime = Runtime(live, store, clock=clock, rules=rules, runbooks=RUNBOOKS)
+        await capture(AiopsApp(runtime, label="demo fleet"), (120, 36), {
+            "presentation": ("", (
+                "colon", *"role operations priya", "enter", "wait",
+                "colon", *"update claims routed to the wrong queue / rolling the prompt back "
+                          "/ quality owner to confirm the eval", "enter", "wait",
+                "P", "wait", "wait", "wait", "wait")),
+        })
     finally:
         fleet.stop()
     for path in sorted(HERE.glob("*.svg")):

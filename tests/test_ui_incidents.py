@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import yaml
-from textual.widgets import DataTable, OptionList
+from textual.widgets import DataTable, Digits, OptionList, Static
 
 from aiops_tui import cli, cli_drill
 from aiops_tui.alerts.rules import load_alerting
@@ -26,6 +26,7 @@ from aiops_tui.ui.alerts_screen import AlertsScreen
 from aiops_tui.ui.app import AiopsApp
 from aiops_tui.ui.debrief_screen import DebriefScreen
 from aiops_tui.ui.incident_screen import IncidentScreen
+from aiops_tui.ui.present_screen import PresentScreen
 from aiops_tui.ui.runbook_pane import RunbookPane
 from tests.conftest import relaxed
 from tests.test_actions import posts
@@ -85,6 +86,7 @@ async def test_alert_runbook_checklist_bound_action_incident_timeline_and_postmo
         await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen)
                        and app.screen.incident is not None)
         assert app.screen.incident.id == "INC-1" and app.screen.incident.rule == ALERT
+        await present(app, pilot)
         await pilot.press("escape")
         assert app.screen is alerts
         await pilot.press("b")  # the alert's runbook, beside the alerts
@@ -145,6 +147,26 @@ async def test_alert_runbook_checklist_bound_action_incident_timeline_and_postmo
     if os.environ.get("AIOPS_UPDATE_GOLDEN"):
         GOLDEN.write_text(written)
     assert written == GOLDEN.read_text()
+
+
+async def present(app: AiopsApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    """``P`` on the incident: the commander's screen names what diverged, in large type."""
+    incident = app.screen
+    await pilot.press("P")
+    screen = app.screen
+    assert isinstance(screen, PresentScreen)
+
+    def said(widget: str) -> str:
+        return str(screen.query_one(widget, Static).render())
+
+    await wait_for(pilot, lambda: "eval pass rate" in said("#present-diverged"))
+    assert "✖ PAGE" in said("#present-diverged")
+    assert "SEV2" in said("#present-title") and "INC-1" in said("#present-title")
+    assert "CRITICAL" in said("#present-health")
+    assert f"COMMANDER {app.source.user}" in " ".join(said("#present-roles").split())
+    assert screen.query_one("#digits-update", Digits).value.startswith("0:")
+    await pilot.press("escape")
+    assert app.screen is incident
 
 
 def scrub(text: str) -> str:

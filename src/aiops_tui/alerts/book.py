@@ -270,8 +270,8 @@ class Book:
         owners = scenario.owners
         silenced = handling.silenced(now)
         return AlertView(
-            scenario=key[0], rule=key[1], tier=rule.tier, state=str(alert.state),
-            summary=rule.summary, value=alert.value,
+            scenario=key[0], rule=key[1], tier=rule.tier, condition=rule.condition,
+            state=str(alert.state), summary=rule.summary, value=alert.value,
             threshold=self.verdicts[key].threshold if key in self.verdicts else None,
             reading=self._reading(key),
             since=alert.resolved_at if alert.state is State.RESOLVED else alert.active_since,

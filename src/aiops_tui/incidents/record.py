@@ -44,6 +44,7 @@ class Incident:
     resolved_at: float | None = None
     summary: str = ""
     last_update_at: float | None = None
+    last_update: Event | None = None  # the newest status update: condition, actions, needs
     runbooks: list[str] = field(default_factory=list)  # opened, in order
     steps: dict[tuple[str, int], Mark] = field(default_factory=dict)
 
@@ -83,7 +84,7 @@ def _apply(incident: Incident, e: Event) -> None:
             else:
                 incident.roles.pop(e.duty, None)
         case "update":
-            incident.last_update_at = e.at
+            incident.last_update_at, incident.last_update = e.at, e
         case "resolved":
             incident.resolved_at, incident.summary = e.at, e.text
         case "runbook" if e.runbook and e.runbook not in incident.runbooks:

@@ -127,6 +127,7 @@ class AlertView(Model):
     scenario: str
     rule: str
     tier: str  # page, ticket, review
+    condition: str = ""  # the rule's: above, below, above_baseline, below_baseline, burn_rate
     state: str  # pending, firing, resolved; inactive only when it cannot be evaluated
     summary: str
     value: float | None

@@ -123,6 +123,7 @@ class AiopsApp(App[None]):
         Binding("a", "alerts", "Alerts", id="alerts"),
         Binding("t", "audit", "Audit", id="audit", show=False),
         Binding("i", "incident", "Incident", id="incident"),
+        Binding("P", "present", "Present", id="present", show=False),
         Binding("colon", "command", "Command", id="command", show=False),
     ]
 
@@ -279,6 +280,13 @@ class AiopsApp(App[None]):
                 self.screen.show_incident(incident_id)
         else:
             self.push_screen(IncidentScreen(incident_id))
+
+    def action_present(self) -> None:
+        """The incident in view (or the newest open one), large, for a shared screen."""
+        from aiops_tui.ui.present_screen import PresentScreen
+
+        if not isinstance(self.screen, PresentScreen):
+            self.push_screen(PresentScreen(getattr(self.screen, "incident_id", None)))
 
     def action_command(self) -> None:
         from aiops_tui.ui.action_screens import CommandScreen

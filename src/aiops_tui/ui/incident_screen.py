@@ -8,40 +8,38 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from aiops_tui.incidents.brief import UPDATE_DUE_S
 from aiops_tui.incidents.record import DUTIES, Incident
 from aiops_tui.incidents.timeline import Line, lines, span
 from aiops_tui.ui.format import clean
+from aiops_tui.ui.incident_follow import FollowsIncident
 from aiops_tui.ui.runbook_lookup import RUNBOOK_BINDINGS, FollowsRunbooks
 from aiops_tui.ui.topbar import TopBar
 
-REFRESH_S = 2.0
-UPDATE_DUE_S = 30 * 60.0  # a commander owes the room a status update at least this often
+if TYPE_CHECKING:
+    from aiops_tui.store.incident_log import Event
 
 
-class IncidentScreen(FollowsRunbooks, Screen[None]):
+
+class IncidentScreen(FollowsRunbooks, FollowsIncident[list[Line]]):
     BINDINGS = [
         Binding("escape,i", "app.pop_screen", "Back", id="incident-back"),
         Binding("n", "note", "Note", id="incident-note"),
         Binding("u", "update", "Update", id="incident-update"),
-        Binding("left_square_bracket", "walk(1)", "Older", id="incident-older", show=False),
-        Binding("right_square_bracket", "walk(-1)", "Newer", id="incident-newer",
-                show=False),
+        Binding("P", "app.present", "Present", id="incident-present"),
         *RUNBOOK_BINDINGS,
     ]
 
     def __init__(self, incident_id: str | None = None) -> None:
-        super().__init__()
-        self.incident_id = incident_id
-        self.incident: Incident | None = None
-        self._ids: list[str] = []
+        super().__init__(incident_id)
         self._shown: list[Line] = []
 
     def compose(self) -> ComposeResult:
@@ -58,43 +56,27 @@ class IncidentScreen(FollowsRunbooks, Screen[None]):
             table.add_column(label, width=width)
         table.focus()
         self.app.paint_topbar()  # type: ignore[attr-defined]
-        self.set_interval(REFRESH_S, self.reload)
-        self.reload()
+        self.follow()
 
     @property
     def acting_on(self) -> str | None:
         return self.incident.scenario if self.incident else None
 
-    def reload(self) -> None:
-        self.run_worker(self._reload(), exclusive=True, group="incident-read")
+    async def read_more(self, incident: Incident, events: list[Event]) -> list[Line]:
+        audit = await asyncio.to_thread(
+            self.app.source.audit_entries, incident.scenario)  # type: ignore[attr-defined]
+        return lines(incident, events, [s.entry for s in audit], self._now())
 
-    async def _reload(self) -> None:
-        source = self.app.source  # type: ignore[attr-defined]
-        try:
-            everything, log = await asyncio.to_thread(source.incidents.read)
-            self._ids = [i.id for i in everything]
-            chosen = next((i for i in everything if i.id == self.incident_id), None) or \
-                next((i for i in everything if i.open), None) or \
-                (everything[0] if everything else None)
-            if chosen is None:
-                self._paint_none()
-                return
-            self.incident_id, self.incident = chosen.id, chosen
-            events = [e for e in log if e.incident == chosen.id]
-            audit = await asyncio.to_thread(source.audit_entries, chosen.scenario)
-        except Exception as exc:  # an unreadable log: say so, keep the last picture
-            self.query_one("#incident-head", Static).update(
-                Text(f"incident log unreadable: {clean(f'{type(exc).__name__}: {exc}')}",
-                     style="bold red"))
-            return
-        self._paint(chosen, lines(chosen, events, [s.entry for s in audit], self._now()))
+    def unreadable(self, why: str) -> None:
+        self.query_one("#incident-head", Static).update(
+            Text(f"incident log unreadable: {clean(why)}", style="bold red"))
 
-    def _paint_none(self) -> None:
+    def paint_none(self) -> None:
         self.query_one("#incident-head", Static).update(Text(
             "No incident yet. Declare one with I on an alert, or :incident SCENARIO "
             "[sev1|sev2|sev3] [title].", style="dim"))
 
-    def _paint(self, incident: Incident, timeline: list[Line]) -> None:
+    def paint_incident(self, incident: Incident, timeline: list[Line]) -> None:
         self.query_one("#incident-head", Static).update(self.head(incident))
         if timeline == self._shown:
             return
@@ -146,14 +128,8 @@ class IncidentScreen(FollowsRunbooks, Screen[None]):
 
     # -- keys ----------------------------------------------------------------------------
     def show_incident(self, incident_id: str) -> None:
-        self.incident_id, self._shown = incident_id, []
-        self.reload()
-
-    def action_walk(self, step: int) -> None:
-        if self.incident_id in self._ids:
-            i = self._ids.index(self.incident_id) + step
-            if 0 <= i < len(self._ids):
-                self.show_incident(self._ids[i])
+        self._shown = []
+        super().show_incident(incident_id)
 
     def action_note(self) -> None:
         self._ask("Note", "what happened, what you saw", "note")
