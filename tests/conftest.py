@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +17,23 @@ from aiops_tui.demo.fleet import DemoFleet
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 DEMO_CONFIG = ROOT / "config" / "demo.yaml"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def installed(program: str, package: str) -> str:
+    """The path of a program a test runs for real. ``.ci/run`` installs them all, so under CI
+    a missing one fails the test; elsewhere it is skipped with what to install."""
+    path = shutil.which(program)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{program} is not installed: .ci/run installs {package}")
+        pytest.skip(f"install {package} to run this test (.ci/run does)")
+    return path
 
 
 def relaxed(config: Config, timeout_s: float = 10.0, **console: float) -> Config:

@@ -19,9 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
-import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -35,7 +32,7 @@ import yaml
 from aiops_tui.config import Config
 from aiops_tui.demo.fleet import DemoFleet
 from aiops_tui.runtime import Runtime
-from tests.conftest import relaxed
+from tests.conftest import free_port, installed, relaxed
 
 SCRAPE_S = 0.25  # both sides; short, so scrape-time skew stays small against the window
 
@@ -50,20 +47,9 @@ class FrozenClock:
         return self.now
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def prometheus_binary() -> str:
-    binary = shutil.which("prometheus")
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("prometheus is not installed: .ci/run installs Debian's package")
-        pytest.skip("install Debian's prometheus package to run the oracle test (.ci/run does)")
-    return binary
+    return installed("prometheus", "Debian's prometheus package")
 
 
 def scrape_config(config: Config) -> dict:

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aiops_tui import __version__, cli_act, cli_incident
+from aiops_tui import __version__, cli_act, cli_incident, cli_serve
 
 if TYPE_CHECKING:
     from aiops_tui.demo.drills import Drill
@@ -80,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     runbook = add("runbook", "Print a runbook in the terminal, list them, or search them.")
     incident = add("incident", "List incidents, or export one as a markdown postmortem.")
     cli_incident.add_arguments(runbook, incident, config_help, store_help)
+    serve = add("serve", "Serve the console to web browsers (one console per tab), read-only "
+                "unless --write, on 127.0.0.1 unless --host.")
+    cli_serve.add_arguments(serve, config_help, store_help)
     return parser
 
 
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         for d in DRILLS.values():
             print(f"{d.name:<22}{d.tier:<8}{d.scenario:<15}fires {d.alert}: {d.what}")
         return 0
-    demo_default = args.command in ("demo", "fleet", "drill")
+    demo_default = args.command in ("demo", "fleet", "drill") or getattr(args, "demo", False)
     explicit = args.config or (bundled_config() if demo_default else None)
     try:
         config, path = load_config(explicit)
@@ -126,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         return cli_act.audit(store, args)
     if args.command == "incident":
         return cli_incident.incident(config, store, runbooks_dir(config, path), args)
+    if args.command == "serve":
+        return _serve(config, path, store, args)
     if args.command == "demo":
         return _demo(config, store, alerting, args.seed, args.read_only,
                      (args.drill, args.scenario))
@@ -229,12 +234,17 @@ def _console(config, store: Path, alerting, label: str,  # type: ignore[no-untyp
     is painted; a store it cannot use is reported in its top bar. ``drill``: stage it on the
     scenario first, and debrief its incident."""
     from aiops_tui.runtime import Runtime
+    from aiops_tui.session_guard import guard, served_by
     from aiops_tui.ui.app import AiopsApp
 
     runtime = Runtime(config, store, rules=alerting[0], runbooks=alerting[1],
                       read_only=read_only)
     if drill is None:
-        AiopsApp(runtime, label=label).run()
+        app = AiopsApp(runtime, label=label)
+        server = served_by()
+        if server is not None:  # in a browser tab: end with the tab, whatever happens
+            guard(app, server)
+        app.run()
         return 0
     from aiops_tui.cli_drill import DrillError, practice
 
@@ -286,6 +296,23 @@ def _demo(config, store: Path, alerting, seed: int,  # type: ignore[no-untyped-d
     _backfill_demo(config, store)
     try:
         return _console(config, store, alerting, "demo fleet", read_only, picked)
+    finally:
+        if fleet is not None:
+            fleet.stop()
+
+
+def _serve(config, path: Path, store: Path,  # type: ignore[no-untyped-def]
+           args: argparse.Namespace) -> int:
+    fleet = None
+    if args.demo:
+        try:
+            fleet = _start_fleet(config, args.seed)
+        except OSError as exc:
+            print(f"aiops-tui serve: cannot start the demo fleet: {exc}", file=sys.stderr)
+            return EXIT_FLEET
+        _backfill_demo(config, store)
+    try:
+        return cli_serve.serve(path, store, args)
     finally:
         if fleet is not None:
             fleet.stop()
