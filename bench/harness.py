@@ -50,14 +50,17 @@ class Console:
     """``aiops-tui ARGS`` in a pseudo-terminal of the given size; reads what it writes."""
 
     def __init__(self, args: list[str], size: tuple[int, int] = (120, 40),
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, program: list[str] | None = None
+                 ) -> None:
+        """``program``: another terminal program to run instead (with ``args``)."""
         self.started = time.perf_counter()
         master, slave = pty.openpty()
         cols, rows = size
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         full_env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(cols),
                     "LINES": str(rows), **(env or {})}
-        self.proc = subprocess.Popen([sys.executable, "-m", "aiops_tui", *args], stdin=slave,
+        argv = [*(program or [sys.executable, "-m", "aiops_tui"]), *args]
+        self.proc = subprocess.Popen(argv, stdin=slave,
                                      stdout=slave, stderr=slave, env=full_env, close_fds=True,
                                      start_new_session=True)
         os.close(slave)

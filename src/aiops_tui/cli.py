@@ -24,6 +24,8 @@ EXIT_FLEET = 4
 
 
 READ_ONLY_HELP = "watch only: every action is refused (shown as a READ-ONLY badge)"
+LOW_BANDWIDTH_HELP = ("for a weak SSH link: numbers repaint at most every 5 s (a health change "
+                      "or an alert changing state still shows at once), no animations")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--store", help=store_help)
     demo.add_argument("--config", help="fleet config (default: the bundled demo)")
     demo.add_argument("--read-only", action="store_true", help=READ_ONLY_HELP)
+    demo.add_argument("--low-bandwidth", action="store_true", help=LOW_BANDWIDTH_HELP)
     demo.add_argument("--drill", metavar="NAME", help="practice: stage this drill (`aiops-tui "
                       "drill --list`) as an incident; the console times acknowledging, "
                       "opening the runbook, mitigating and recovery, then shows a debrief")
@@ -57,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--headless", action="store_true",
                      help="collect without a UI, like a daemon, until interrupted")
     run.add_argument("--read-only", action="store_true", help=READ_ONLY_HELP)
+    run.add_argument("--low-bandwidth", action="store_true", help=LOW_BANDWIDTH_HELP)
     status = add("status", "Print each scenario's current signals.")
     status.add_argument("--config", help=config_help)
     status.add_argument("--store", help=store_help)
@@ -133,9 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(config, path, store, args)
     if args.command == "demo":
         return _demo(config, store, alerting, args.seed, args.read_only,
-                     (args.drill, args.scenario))
+                     (args.drill, args.scenario), args.low_bandwidth)
     return _run(config, store, alerting, args.headless, label=str(path.name),
-                read_only=args.read_only)
+                read_only=args.read_only, low_bandwidth=args.low_bandwidth)
 
 
 def _check(config, path: Path, rules) -> int:  # type: ignore[no-untyped-def]
@@ -213,9 +217,10 @@ def _runtime(config, store: Path, alerting):  # type: ignore[no-untyped-def]
 
 
 def _run(config, store: Path, alerting, headless: bool,  # type: ignore[no-untyped-def]
-         label: str, read_only: bool = False) -> int:
+         label: str, read_only: bool = False, low_bandwidth: bool = False) -> int:
     if not headless:
-        return _console(config, store, alerting, label, read_only)
+        return _console(config, store, alerting, label, read_only,
+                        low_bandwidth=low_bandwidth)
     runtime = _runtime(config, store, alerting)
     if runtime is None:
         return EXIT_STORE
@@ -229,7 +234,8 @@ def _run(config, store: Path, alerting, headless: bool,  # type: ignore[no-untyp
 
 
 def _console(config, store: Path, alerting, label: str,  # type: ignore[no-untyped-def]
-             read_only: bool, drill: tuple[Drill, str] | None = None) -> int:
+             read_only: bool, drill: tuple[Drill, str] | None = None,
+             low_bandwidth: bool = False) -> int:
     """The console until quit. The store is opened in its first cycle, after the first frame
     is painted; a store it cannot use is reported in its top bar. ``drill``: stage it on the
     scenario first, and debrief its incident."""
@@ -240,7 +246,7 @@ def _console(config, store: Path, alerting, label: str,  # type: ignore[no-untyp
     runtime = Runtime(config, store, rules=alerting[0], runbooks=alerting[1],
                       read_only=read_only)
     if drill is None:
-        app = AiopsApp(runtime, label=label)
+        app = AiopsApp(runtime, label=label, low_bandwidth=low_bandwidth)
         server = served_by()
         if server is not None:  # in a browser tab: end with the tab, whatever happens
             guard(app, server)
@@ -250,7 +256,7 @@ def _console(config, store: Path, alerting, label: str,  # type: ignore[no-untyp
 
     try:
         with practice(config, runtime.incidents, *drill) as incident:
-            AiopsApp(runtime, label=label, drill=incident).run()
+            AiopsApp(runtime, label=label, drill=incident, low_bandwidth=low_bandwidth).run()
     except DrillError as exc:
         print(f"aiops-tui demo: drill not started: {exc}", file=sys.stderr)
         return exc.code
@@ -272,7 +278,8 @@ async def _headless(runtime, run_headless) -> None:  # type: ignore[no-untyped-d
 
 
 def _demo(config, store: Path, alerting, seed: int,  # type: ignore[no-untyped-def]
-          read_only: bool, drill: tuple[str | None, str | None]) -> int:
+          read_only: bool, drill: tuple[str | None, str | None],
+          low_bandwidth: bool = False) -> int:
     name, scenario = drill
     if name is None and scenario is not None:
         print("aiops-tui demo: --scenario goes with --drill NAME", file=sys.stderr)
@@ -295,7 +302,8 @@ def _demo(config, store: Path, alerting, seed: int,  # type: ignore[no-untyped-d
         return EXIT_FLEET
     _backfill_demo(config, store)
     try:
-        return _console(config, store, alerting, "demo fleet", read_only, picked)
+        return _console(config, store, alerting, "demo fleet", read_only, picked,
+                        low_bandwidth)
     finally:
         if fleet is not None:
             fleet.stop()

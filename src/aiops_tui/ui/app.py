@@ -19,6 +19,7 @@ from aiops_tui.signals.status import AlertView, FleetSnapshot
 from aiops_tui.ui.acting import Acted, ActionFlow
 from aiops_tui.ui.fleet_view import FleetView
 from aiops_tui.ui.format import clean
+from aiops_tui.ui.throttle import PaintThrottle
 from aiops_tui.ui.topbar import TopBar
 
 if TYPE_CHECKING:
@@ -103,6 +104,9 @@ def _action_commands() -> type:
     return ActionCommands
 
 
+LOW_BANDWIDTH_PAINT_S = 5.0  # ``--low-bandwidth``: numbers repaint at most this often
+
+
 class SnapshotReady(Message):
     def __init__(self, snapshot: FleetSnapshot | None, error: str = "") -> None:
         super().__init__()
@@ -127,10 +131,13 @@ class AiopsApp(App[None]):
         Binding("colon", "command", "Command", id="command", show=False),
     ]
 
-    def __init__(self, source: Source, label: str = "", drill: Incident | None = None
-                 ) -> None:
+    def __init__(self, source: Source, label: str = "", drill: Incident | None = None,
+                 low_bandwidth: bool = False) -> None:
         super().__init__()
         self.source = source
+        self.throttle = PaintThrottle(LOW_BANDWIDTH_PAINT_S if low_bandwidth else 0.0)
+        if low_bandwidth:
+            self.animation_level = "none"
         self.label = label
         self.drill = drill  # the practice incident ``demo --drill`` staged, to debrief
         self.paused = False
@@ -182,7 +189,7 @@ class AiopsApp(App[None]):
             self.snapshot = message.snapshot
             if self._taken is not None and message.snapshot.alerts_at < self._taken[0]:
                 self.snapshot = message.snapshot.model_copy(update={"alerts": self._taken[1]})
-            if not self.paused:
+            if not self.paused and self.throttle.due(message.snapshot, time.monotonic()):
                 self.paint()
         self.paint_topbar()
         self.set_timer(self.source.interval, self.poll)
@@ -231,13 +238,17 @@ class AiopsApp(App[None]):
             crit = sum(1 for s in shown.scenarios if s.health == "crit")
             if crit:
                 line.append(f"  ✖ {crit} critical", style="bold red")
+            # Within two intervals the picture is as fresh as collecting allows: "live",
+            # which does not tick (a ticking age costs an SSH link a repaint a second).
             age = self.source.age(shown)
             stale = self.source.is_stale(shown)
-            line.append(f"  updated {age:.0f}s ago" if age >= 1 else "  live",
-                        style="bold red" if stale else "dim")
+            late = age >= 2 * self.source.interval
+            line.append(f"  updated {age:.0f}s ago" if late else "  live",
+                        style="bold red" if stale else "yellow" if late else "dim")
             if stale:
                 line.append(" ✖ STALE", style="bold red")
-            line.append(f"  cycle {shown.cycle_ms:.0f}ms", style="dim")
+            if shown.cycle_ms > 500 * self.source.interval:  # half the interval: say so
+                line.append(f"  slow cycle {shown.cycle_ms / 1000:.1f}s", style="yellow")
         else:
             line.append("  waiting for first collection…", style="dim")
         if self.error:

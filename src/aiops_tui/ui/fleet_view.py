@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from aiops_tui.signals.status import FleetSnapshot, Health, ScenarioStatus
 from aiops_tui.ui import format as fmt
 from aiops_tui.ui.acting import ACTION_BINDINGS, ActsOnScenario
+from aiops_tui.ui.cell_table import CellTable
 from aiops_tui.ui.runbook_lookup import RUNBOOK_BINDINGS, FollowsRunbooks
 from aiops_tui.ui.topbar import TopBar
 
@@ -137,7 +138,7 @@ class FleetView(FollowsRunbooks, ActsOnScenario, Screen[None]):
         yield TopBar()
         with Vertical():
             yield Input(placeholder="filter scenarios (esc clears)", id="filter")
-            table: DataTable[Text] = DataTable(id="fleet", cursor_type="row", zebra_stripes=False)
+            table = CellTable(id="fleet", cursor_type="row", zebra_stripes=False)
             table.fixed_columns = 2
             yield table
             yield Static(id="problems")
@@ -172,9 +173,10 @@ class FleetView(FollowsRunbooks, ActsOnScenario, Screen[None]):
                 if before is None:
                     table.add_row(*cells, key=sid)
                 else:
-                    for (key, *_), old, new in zip(COLUMNS, before, cells, strict=True):
-                        if old != new:
-                            table.update_cell(sid, key, new)
+                    changed = {key: new for (key, *_), old, new
+                               in zip(COLUMNS, before, cells, strict=True) if old != new}
+                    if changed:
+                        table.update_row(sid, changed)
                 self._shown[sid] = cells
             order = sorted(wanted.values(), key=lambda s: (ORDER[s.health], s.id))
             rank = {s.id: i for i, s in enumerate(order)}
@@ -184,8 +186,12 @@ class FleetView(FollowsRunbooks, ActsOnScenario, Screen[None]):
                 table.move_cursor(row=table.get_row_index(keep), animate=False)
             problems = problem_lines(order)
             if problems != self._problems:  # unchanged text writes nothing
+                # A layout pass (which repaints the whole table) only when the panel's
+                # height changes with it.
+                lines = len(problems.plain.splitlines())
+                grew = lines != len(self._problems.plain.splitlines())
                 self._problems = problems
-                self.query_one("#problems", Static).update(problems)
+                self.query_one("#problems", Static).update(problems, layout=grew)
 
     def _matches(self, status: ScenarioStatus) -> bool:
         needle = self.filter_text.lower()

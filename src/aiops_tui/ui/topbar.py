@@ -7,7 +7,13 @@ from textual.widgets import Static
 
 
 class TopBar(Static):
-    """Re-rendered by the app; identical text writes no bytes to the terminal."""
+    """Re-rendered by the app every second. An unchanged line is not touched at all, and a
+    changed one repaints the bar alone: its height never changes, so no layout pass (which
+    would repaint the scrollbars below it too) is asked for."""
+
+    _line: Text | None = None
 
     def show(self, text: Text) -> None:
-        self.update(text)
+        if text != self._line:
+            self._line = text
+            self.update(text, layout=False)

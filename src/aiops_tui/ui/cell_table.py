@@ -1,0 +1,91 @@
+"""A DataTable that costs an SSH link only what changed.
+
+Three things made a refresh of the fleet view cost 9.4 KB/s at 120x40 on the demo fleet:
+``DataTable.update_cell`` repaints the whole table for one new number; each cell is its own run
+of styled text, so a row in one style repeats the same colour codes a dozen times; and the
+scrollbars are drawn one styled cell at a time (3 KB for a 120-column bar). ``update_row``
+repaints only the row it changed, a re-sort repaints the rows but not the empty lines below
+them, and rows and scrollbars are drawn with neighbouring runs of one look merged into one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Self
+
+from rich.segment import Segment, Segments
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Region
+from textual.scrollbar import ScrollBarRender
+from textual.strip import Strip
+from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
+
+
+def merged(segments: Iterable[Segment]) -> list[Segment]:
+    """Neighbouring runs that look the same as one run. Only what a run looks like is
+    compared: a merged run keeps the first run's meta (in a row-cursor table, the row a click
+    lands on, which every cell of the row shares)."""
+    out: list[Segment] = []
+    look: Style | None = None
+    for segment in segments:
+        seen = segment.style.clear_meta_and_links() if segment.style else None
+        if out and seen == look and not segment.control and not out[-1].control:
+            out[-1] = Segment(out[-1].text + segment.text, out[-1].style)
+        else:
+            out.append(segment)
+            look = seen
+    return out
+
+
+class CompactScrollBar(ScrollBarRender):
+    """Scrollbars merged too; a headless app (screenshots, tests) keeps Textual's own."""
+
+    @classmethod
+    def render_bar(cls, *args: object, **kwargs: object) -> Segments:  # type: ignore[override]
+        bar = super().render_bar(*args, **kwargs)  # type: ignore[arg-type]
+        return Segments(merged(bar.segments), new_lines=bar.new_lines)
+
+
+class CellTable(DataTable[Text]):
+    _rows_only = False  # set while a re-sort asks for a repaint
+
+    def on_mount(self) -> None:
+        if not self.app.is_headless:
+            self.horizontal_scrollbar.renderer = CompactScrollBar
+            self.vertical_scrollbar.renderer = CompactScrollBar
+
+    def update_row(self, row_key: str, cells: Mapping[str, Text]) -> None:
+        """Put new values in some cells of a row, and repaint that row alone."""
+        row = RowKey(row_key)
+        for column_key, value in cells.items():
+            column = ColumnKey(column_key)
+            self.get_cell(row, column)  # CellDoesNotExist for a wrong key, as update_cell
+            self._data[row][column] = value
+        self._update_count += 1  # the rendered-row caches are keyed by it
+        self.refresh_row(self.get_row_index(row))
+
+    def sort(self, *columns: str, key: Callable[[Any], Any] | None = None,  # type: ignore[override]
+             reverse: bool = False) -> Self:
+        self._rows_only = True
+        try:
+            return super().sort(*columns, key=key, reverse=reverse)
+        finally:
+            self._rows_only = False
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:
+        if self._rows_only and not regions:  # the header and rows; the blank below stays
+            regions = (Region(0, 0, self.size.width,
+                              min(self.size.height, self.header_height + self.row_count)),)
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        # Header cells keep their own column for clicks. A headless app draws screenshots:
+        # an SVG places each run at its cell, and in a proportional fallback font (an SVG in
+        # an <img> loads no web font) a long merged run would drift off its columns.
+        if y < self.header_height or self.app.is_headless:
+            return strip
+        return Strip(merged(strip), strip.cell_length)

@@ -1,0 +1,49 @@
+"""What keeps the console within an SSH link's budget, as pure logic: runs that look alike
+are written as one, and a low-bandwidth console repaints numbers only every few seconds but
+a health change or an alert changing state at once. The bytes themselves are measured by
+``bench/terminal_bytes.py`` beside htop."""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.style import Style
+
+from aiops_tui.signals.status import AlertView, FleetSnapshot
+from aiops_tui.ui.cell_table import merged
+from aiops_tui.ui.throttle import PaintThrottle
+from tests.test_detail import status_of
+
+
+def test_runs_that_look_alike_are_merged_keeping_the_first_meta() -> None:
+    grey = Style(color="grey70", bgcolor="grey11")
+    row = [Segment(" 5/5 ", grey + Style(meta={"row": 1, "column": 2})),
+           Segment(" 2.4s ", grey + Style(meta={"row": 1, "column": 3})),
+           Segment("●", Style(color="green") + Style(meta={"row": 1, "column": 4})),
+           Segment(" 3% ", grey + Style(meta={"row": 1, "column": 5})),
+           Segment("\x1b[?25l", None, [(1,)]),  # a control code is never merged into text
+           Segment(" x ", grey)]
+    out = merged(row)
+    assert [s.text for s in out] == [" 5/5  2.4s ", "●", " 3% ", "\x1b[?25l", " x "]
+    assert out[0].style is not None and out[0].style.meta == {"row": 1, "column": 2}
+    assert "".join(s.text for s in out) == "".join(s.text for s in row)
+
+
+def snapshot(health: str = "ok", alert: str | None = None) -> FleetSnapshot:
+    alerts = [] if alert is None else [AlertView(
+        scenario="support-chat", rule="error-rate-high", tier="page", state=alert,
+        summary="s", value=0.2, threshold=0.05, reading="r", since=0.0)]
+    return FleetSnapshot(at=0.0, interval_s=2.0, cycle_ms=1.0, writer_pid=1,
+                         scenarios=[status_of("support-chat", health=health)], alerts=alerts)
+
+
+def test_low_bandwidth_repaints_every_few_seconds_but_urgent_changes_at_once() -> None:
+    throttle = PaintThrottle(5.0)
+    assert throttle.due(snapshot(), 100.0)  # the first picture
+    assert not throttle.due(snapshot(), 102.0)  # numbers only: wait
+    assert throttle.due(snapshot(), 105.0)
+    assert throttle.due(snapshot("warn"), 106.0)  # health changed
+    assert throttle.due(snapshot("warn", "pending"), 107.0)  # an alert appeared
+    assert not throttle.due(snapshot("warn", "pending"), 108.0)
+    assert throttle.due(snapshot("warn", "firing"), 109.0)  # and changed state
+    every = PaintThrottle(0.0)  # the default: every cycle
+    assert all(every.due(snapshot(), t) for t in (1.0, 1.1, 1.2))
