@@ -190,13 +190,17 @@ async def main() -> None:
                               "enter", "wait", "wait", "wait", "b", "wait", "space", "j",
                               "space", "wait", "wait", "wait", "wait", "wait")),
         })
-        # The commander shares it on a call: staffed, one status update out.
+        # The commander of an incident on the erroring scenario shares it on a call: staffed,
+        # one status update out.
         runtime = Runtime(live, store, clock=clock, rules=rules, runbooks=RUNBOOKS)
         await capture(AiopsApp(runtime, label="demo fleet"), (120, 36), {
             "presentation": ("", (
+                "colon", *"incident code-review sev1 review comments failing", "enter",
+                "wait", "wait",
                 "colon", *"role operations priya", "enter", "wait",
-                "colon", *"update claims routed to the wrong queue / rolling the prompt back "
-                          "/ quality owner to confirm the eval", "enter", "wait",
+                "colon", *"update a third of review calls fail since the GPU error / routing "
+                          "to the fallback model / platform owner to drain the node", "enter",
+                "wait",
                 "P", "wait", "wait", "wait", "wait")),
         })
     finally:

@@ -106,7 +106,6 @@ def test_a_tab_in_chromium_shows_the_fleet_view_read_only_and_takes_keys(
     assert seen["errors"] == []
     assert seen["fleetView"] and seen["readOnly"] and seen["keyWorked"], seen
     assert shot.stat().st_size > 10_000  # the page was painted
-    assert len(served.sessions()) == 1
 
 
 async def test_a_session_ends_with_its_tab_and_with_its_server(served: Served) -> None:

@@ -47,3 +47,17 @@ def test_low_bandwidth_repaints_every_few_seconds_but_urgent_changes_at_once() -
     assert throttle.due(snapshot("warn", "firing"), 109.0)  # and changed state
     every = PaintThrottle(0.0)  # the default: every cycle
     assert all(every.due(snapshot(), t) for t in (1.0, 1.1, 1.2))
+
+
+def test_scrollbars_merge_across_but_never_down() -> None:
+    from textual.scrollbar import ScrollBarRender
+
+    from aiops_tui.ui.cell_table import CompactScrollBar
+
+    shape = dict(size=40, virtual_size=250, window_size=120, position=60)
+    wide = ScrollBarRender.render_bar(vertical=False, **shape)
+    compact = CompactScrollBar.render_bar(vertical=False, **shape)
+    assert len(compact.segments) < len(wide.segments) // 5
+    assert "".join(s.text for s in compact.segments) == "".join(s.text for s in wide.segments)
+    tall = CompactScrollBar.render_bar(vertical=True, **shape)  # a segment per line
+    assert tall.segments == ScrollBarRender.render_bar(vertical=True, **shape).segments

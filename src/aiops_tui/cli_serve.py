@@ -18,6 +18,7 @@ from pathlib import Path
 from aiops_tui.session_guard import SERVED_BY
 
 DEFAULT_PORT = 8000
+EXIT_USAGE = 2
 
 
 def add_arguments(serve: argparse.ArgumentParser, config_help: str, store_help: str) -> None:
@@ -60,6 +61,14 @@ def serve(config_path: Path, store: Path, args: argparse.Namespace) -> int:
 
     from aiops_tui.actions.policy import os_user
 
+    public_url = (args.public_url or "").rstrip("/") or None
+    if public_url is None and args.host in ("0.0.0.0", "::", ""):
+        print(f"aiops-tui serve: --host {args.host} listens everywhere, so the page cannot know "
+              "which address browsers reach it by: give it with --public-url "
+              "(e.g. http://console.example:8000)", file=sys.stderr)
+        return EXIT_USAGE
+    if public_url is None and ":" in args.host:  # IPv6 literals go in brackets in a URL
+        public_url = f"http://[{args.host}]:{args.port}"
     if not _loopback(args.host):
         print(f"aiops-tui serve: listening on {args.host}: anyone who can reach it sees the "
               "console (there is no login); put an authenticating proxy or an SSH tunnel in "
@@ -70,6 +79,6 @@ def serve(config_path: Path, store: Path, args: argparse.Namespace) -> int:
     os.environ[SERVED_BY] = str(os.getpid())  # each session's environment is copied from ours
     mode = "read-write" if args.write else "read-only"
     server = Server(session_command(config_path, store, args.write), host=args.host,
-                    port=args.port, title=f"aiops-tui ({mode})", public_url=args.public_url)
+                    port=args.port, title=f"aiops-tui ({mode})", public_url=public_url)
     server.serve()
     return 0

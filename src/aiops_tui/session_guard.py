@@ -10,8 +10,9 @@ core, for nobody. The guard is a daemon thread in the served console that ends i
   or its stdin, the server's end of the pipe, hung up;
 - the app has stopped running but the process has not exited ``grace_s`` later.
 
-In the first case it asks the app to exit, then ends the process ``grace_s`` later if the app
-has not. The server's PID comes in ``SERVED_BY`` (set by ``aiops-tui serve``).
+In the first case it asks the app to exit (a SIGTERM to itself, which Textual's drivers turn
+into an orderly quit), then ends the process ``grace_s`` later if the app has not. The
+server's PID comes in ``SERVED_BY`` (set by ``aiops-tui serve``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import signal
 import sys
 import threading
 import time
@@ -32,10 +34,6 @@ EXIT_ORPHANED = 9  # the process was ended by the guard, not by the app
 class Guarded(Protocol):
     @property
     def is_running(self) -> bool: ...
-
-    def call_from_thread(self, callback: Callable[[], object]) -> object: ...
-
-    def exit(self) -> None: ...
 
 
 def served_by() -> int | None:
@@ -64,24 +62,30 @@ def guard(app: Guarded, parent: int, grace_s: float = 5.0, every_s: float = 1.0,
 
     def watch() -> None:
         was_running = False
-        while True:
-            time.sleep(every_s)
-            running = app.is_running
-            was_running = was_running or running
-            why = server_gone(parent)
-            if why is not None:
-                print(f"aiops-tui: {why}: quitting", file=sys.stderr)
-                if running:
-                    with contextlib.suppress(RuntimeError):  # its loop is already gone
-                        app.call_from_thread(app.exit)
-                break
-            if was_running and not running:
-                break
-        time.sleep(grace_s)
-        print(f"aiops-tui: still running {grace_s:g}s after quitting: ending the process",
-              file=sys.stderr)
-        end(EXIT_ORPHANED)
+        try:
+            while True:
+                time.sleep(every_s)
+                running = app.is_running
+                was_running = was_running or running
+                why = server_gone(parent)
+                if why is not None:
+                    say(f"aiops-tui: {why}: quitting")
+                    if running:  # as a SIGTERM would: the app exits the way it always does
+                        os.kill(os.getpid(), signal.SIGTERM)
+                    break
+                if was_running and not running:
+                    break
+            time.sleep(grace_s)
+            say(f"aiops-tui: still running {grace_s:g}s after quitting: ending the process")
+        finally:
+            end(EXIT_ORPHANED)
 
     thread = threading.Thread(target=watch, name="aiops-session-guard", daemon=True)
     thread.start()
     return thread
+
+
+def say(line: str) -> None:
+    """To stderr, which may be a pipe to a server that is gone: never raises."""
+    with contextlib.suppress(OSError):
+        os.write(2, f"{line}\n".encode())

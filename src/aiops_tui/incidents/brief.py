@@ -90,7 +90,7 @@ def brief(incident: Incident, status: ScenarioStatus | None, alerts: list[AlertV
         crit = _critical(status)
         diverged += [Divergence(p, "crit" if i < crit else "warn")
                      for i, p in enumerate(status.problems) if p not in said]
-    since = incident.since_update(now)
+    since = incident.since_update(min(now, incident.resolved_at or now))  # stops at resolve
     return Brief(
         incident=incident, health=status.health if status else None, status=status,
         burn=burn(mine, status), roles=[(d, incident.roles.get(d)) for d in DUTIES],

@@ -242,12 +242,12 @@ class AiopsApp(App[None]):
             # which does not tick (a ticking age costs an SSH link a repaint a second).
             age = self.source.age(shown)
             stale = self.source.is_stale(shown)
-            late = age >= 2 * self.source.interval
+            late = age >= 2 * shown.interval_s  # the writer's interval, as is_stale uses
             line.append(f"  updated {age:.0f}s ago" if late else "  live",
                         style="bold red" if stale else "yellow" if late else "dim")
             if stale:
                 line.append(" ✖ STALE", style="bold red")
-            if shown.cycle_ms > 500 * self.source.interval:  # half the interval: say so
+            if shown.cycle_ms > 500 * shown.interval_s:  # over half the interval: say so
                 line.append(f"  slow cycle {shown.cycle_ms / 1000:.1f}s", style="yellow")
         else:
             line.append("  waiting for first collection…", style="dim")

@@ -45,7 +45,9 @@ class CompactScrollBar(ScrollBarRender):
     @classmethod
     def render_bar(cls, *args: object, **kwargs: object) -> Segments:  # type: ignore[override]
         bar = super().render_bar(*args, **kwargs)  # type: ignore[arg-type]
-        return Segments(merged(bar.segments), new_lines=bar.new_lines)
+        if bar.new_lines:  # a vertical bar: one segment per line, nothing to merge
+            return bar
+        return Segments(merged(bar.segments), new_lines=False)
 
 
 class CellTable(DataTable[Text]):

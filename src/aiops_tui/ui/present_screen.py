@@ -22,7 +22,7 @@ from aiops_tui.incidents.brief import Brief, Divergence, brief, burn_words
 from aiops_tui.incidents.record import Incident
 from aiops_tui.incidents.timeline import span
 from aiops_tui.signals.status import FleetSnapshot, Health
-from aiops_tui.ui.format import clean
+from aiops_tui.ui.format import clean, percent
 from aiops_tui.ui.incident_follow import FollowsIncident
 
 if TYPE_CHECKING:
@@ -99,8 +99,10 @@ class PresentScreen(FollowsIncident[None]):
 
     def paint_brief(self, b: Brief, now: float) -> None:
         incident = b.incident
-        title = Text.assemble((f" {incident.severity.upper()} ", _SEVERITY[incident.severity]),
-                              (f"  {incident.id}  ", "bold"), (clean(incident.title), "bold"))
+        title = Text.assemble((f" {clean(incident.severity).upper()} ",
+                               _SEVERITY.get(incident.severity, "bold reverse")),
+                              (f"  {clean(incident.id)}  ", "bold"),
+                              (clean(incident.title), "bold"))
         if incident.drill:
             title.append(f"  DRILL {clean(incident.drill)}", style="bold black on yellow")
         title.append(f"\n{clean(incident.scenario)}", style="bold")
@@ -149,11 +151,13 @@ class PresentScreen(FollowsIncident[None]):
         if s is None or s.error_rate is None:
             put("errors", "--", "% failing: no data")
         else:
-            put("errors", f"{s.error_rate * 100:.1f}", f"% failing · SLO {s.error_slo:.0%}",
+            pct = s.error_rate * 100
+            put("errors", f"{pct:.1f}" if pct >= 1 or pct == 0 else f"{pct:.2f}",
+                f"% failing · SLO {percent(s.error_slo, 1)}",
                 s.levels.get("error_rate") is Health.CRIT)
         rate = b.burn.rate
-        put("burn", "--" if rate is None else f"{rate:.1f}x", burn_words(b.burn),
-            b.burn.tier == "page")
+        put("burn", "--" if rate is None else f"{rate:.1f}x" if rate < 100 else f"{rate:.0f}x",
+            burn_words(b.burn), b.burn.tier == "page")
         put("update", clock(b.since_update),
             ("UPDATE DUE" if b.update_due else
              "h:mm ago" if b.since_update >= 3600 else "m:ss ago")
@@ -161,7 +165,8 @@ class PresentScreen(FollowsIncident[None]):
 
     @staticmethod
     def _diverged(items: list[Divergence], now: float) -> Text:
-        out = Text("WHAT HAS DIVERGED FROM NORMAL\n", style="bold underline")
+        out = Text()
+        out.append("WHAT HAS DIVERGED FROM NORMAL\n", style="bold underline")
         if not items:
             out.append("nothing: every signal is within its SLO and no alert is active",
                        style="bold green")
