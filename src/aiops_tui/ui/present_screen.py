@@ -78,7 +78,7 @@ class PresentScreen(FollowsIncident[None]):
         self.repaint()
 
     def paint_none(self) -> None:
-        self._title(Text(" NO OPEN INCIDENT ", style="bold"), "")
+        self._title(Text(" NO OPEN INCIDENT ", style="bold"), None)
         self.query_one("#present-diverged", Static).update(Text(
             "Declare one with I on an alert, or :incident SCENARIO [sev1|sev2|sev3] [title].",
             style="bold"))
