@@ -78,7 +78,8 @@ class PresentScreen(FollowsIncident[None]):
         self.repaint()
 
     def paint_none(self) -> None:
-        self._title(Text(" NO OPEN INCIDENT ", style="bold"), None)
+        self.query_one("#present-title", Static).update(Text(" NO OPEN INCIDENT ", style="bold"))
+        self.query_one("#present-health", Static).display = False
         self.query_one("#present-diverged", Static).update(Text(
             "Declare one with I on an alert, or :incident SCENARIO [sev1|sev2|sev3] [title].",
             style="bold"))
@@ -131,6 +132,7 @@ class PresentScreen(FollowsIncident[None]):
     def _title(self, title: Text, health: Health | None) -> None:
         self.query_one("#present-title", Static).update(title)
         box = self.query_one("#present-health", Static)
+        box.display = True
         box.update(Text(HEALTH_WORD[health] if health else "? NO DATA YET", style="bold"))
         box.set_classes(f"health-{health or 'unknown'}")
 
