@@ -5,6 +5,7 @@ loop, and ``[`` / ``]`` to walk to older and newer incidents."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from textual.binding import Binding
@@ -71,6 +72,10 @@ class FollowsIncident(Screen[None], Generic[Read]):
 
     def unreadable(self, why: str) -> None:
         raise NotImplementedError
+
+    def now(self) -> float:
+        """The runtime's clock, which stamped the incident's events."""
+        return getattr(self.app.source, "clock", time.time)()  # type: ignore[attr-defined]
 
     def show_incident(self, incident_id: str) -> None:
         self.incident_id = incident_id

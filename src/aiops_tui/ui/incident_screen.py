@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -65,7 +64,7 @@ class IncidentScreen(FollowsRunbooks, FollowsIncident[list[Line]]):
     async def read_more(self, incident: Incident, events: list[Event]) -> list[Line]:
         audit = await asyncio.to_thread(
             self.app.source.audit_entries, incident.scenario)  # type: ignore[attr-defined]
-        return lines(incident, events, [s.entry for s in audit], self._now())
+        return lines(incident, events, [s.entry for s in audit], self.now())
 
     def unreadable(self, why: str) -> None:
         self.query_one("#incident-head", Static).update(
@@ -91,12 +90,8 @@ class IncidentScreen(FollowsRunbooks, FollowsIncident[list[Line]]):
                 Text(clean(line.what), style=_STYLE.get(line.kind, "")))
         table.move_cursor(row=table.row_count - 1)  # the newest, where the room is
 
-    def _now(self) -> float:
-        """The runtime's clock, which stamped the incident's events."""
-        return getattr(self.app.source, "clock", time.time)()  # type: ignore[attr-defined]
-
     def head(self, incident: Incident) -> Text:
-        now = self._now()
+        now = self.now()
         head = Text()
         head.append(f" {incident.id} ", style="bold reverse")
         head.append(f" {incident.severity.upper()} ",

@@ -9,7 +9,6 @@ state also carries a word or symbol, so the picture survives NO_COLOR and video 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -63,7 +62,7 @@ class PresentScreen(FollowsIncident[None]):
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self.repaint)  # the update clock ticks between reads
+        self.set_interval(1.0, self.tick)  # the update clock ticks between reads
         self.follow()
 
     # -- reading: the incident from its log, the scenario from the app's snapshot -----------
@@ -88,15 +87,25 @@ class PresentScreen(FollowsIncident[None]):
         self.query_one("#present-diverged", Static).update(
             Text(f"incident log unreadable: {clean(why)}", style="bold white on red"))
 
-    def repaint(self) -> None:
+    def _brief(self) -> tuple[Brief, float] | None:
         if self.incident is None:
-            return
-        app = self.app
-        shown = app.shown  # type: ignore[attr-defined]
+            return None
+        shown = self.app.shown  # type: ignore[attr-defined]
         status = next((s for s in shown.scenarios if s.id == self.incident.scenario),
                       None) if shown else None
-        now = getattr(app.source, "clock", time.time)()  # type: ignore[attr-defined]
-        self.paint_brief(brief(self.incident, status, shown.alerts if shown else [], now), now)
+        now = self.now()
+        return brief(self.incident, status, shown.alerts if shown else [], now), now
+
+    def repaint(self) -> None:
+        made = self._brief()
+        if made is not None:
+            self.paint_brief(*made)
+
+    def tick(self) -> None:
+        """Between reads only the update clock moves: the rest is not touched."""
+        made = self._brief()
+        if made is not None:
+            self._update_clock(made[0])
 
     def paint_brief(self, b: Brief, now: float) -> None:
         incident = b.incident
@@ -136,13 +145,20 @@ class PresentScreen(FollowsIncident[None]):
         box.update(Text(HEALTH_WORD[health] if health else "? NO DATA YET", style="bold"))
         box.set_classes(f"health-{health or 'unknown'}")
 
+    def _put(self, key: str, digits: str, caption: str, alarm: bool = False) -> None:
+        self.query_one(f"#digits-{key}", Digits).update(digits)
+        self.query_one(f"#caption-{key}", Static).update(Text(caption, style="bold"))
+        self.query_one(f"#vital-{key}").set_class(alarm, "alarm")
+
+    def _update_clock(self, b: Brief) -> None:
+        self._put("update", clock(b.since_update),
+                  ("UPDATE DUE" if b.update_due else
+                   "h:mm ago" if b.since_update >= 3600 else "m:ss ago")
+                  if b.incident.open else "resolved", b.update_due)
+
     def _vitals(self, b: Brief) -> None:
         s = b.status
-
-        def put(key: str, digits: str, caption: str, alarm: bool = False) -> None:
-            self.query_one(f"#digits-{key}", Digits).update(digits)
-            self.query_one(f"#caption-{key}", Static).update(Text(caption, style="bold"))
-            self.query_one(f"#vital-{key}").set_class(alarm, "alarm")
+        put = self._put
 
         if s is None or s.p95_s is None:
             put("p95", "--", "seconds: no data" if s is None else clean(
@@ -160,10 +176,7 @@ class PresentScreen(FollowsIncident[None]):
         rate = b.burn.rate
         put("burn", "--" if rate is None else f"{rate:.1f}x" if rate < 100 else f"{rate:.0f}x",
             burn_words(b.burn), b.burn.tier == "page")
-        put("update", clock(b.since_update),
-            ("UPDATE DUE" if b.update_due else
-             "h:mm ago" if b.since_update >= 3600 else "m:ss ago")
-            if b.incident.open else "resolved", b.update_due)
+        self._update_clock(b)
 
     @staticmethod
     def _diverged(items: list[Divergence], now: float) -> Text:
