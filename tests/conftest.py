@@ -62,6 +62,17 @@ def fleet(demo_config: Config) -> Iterator[DemoFleet]:
 
 
 @pytest.fixture
+def under_prometheus(demo_config: Config, tmp_path: Path) -> Iterator[tuple]:
+    """The demo fleet on a frozen clock, with a real Prometheus on loopback scraping every
+    endpoint four times a second: ``(config, prometheus base URL, clock)``."""
+    from tests.prometheus_server import fleet_under_prometheus
+
+    with fleet_under_prometheus(installed("prometheus", "Debian's prometheus package"),
+                                demo_config, tmp_path, 0.25) as running:
+        yield running
+
+
+@pytest.fixture
 def fleet_config_file(fleet: DemoFleet, tmp_path: Path) -> Path:
     """The running fleet's config as a YAML file, for the CLI."""
     path = tmp_path / "fleet.yaml"

@@ -1,12 +1,12 @@
 """The console's numbers against a real Prometheus scraping the same demo fleet.
 
 Prometheus (Debian's package; ``.ci/run`` installs it) and the console both scrape the demo
-fleet every second. The fleet's simulated clock only moves when the test steps it, so both
-see the same sequence of page values; only *when* each scraped differs. The window starts just
-before the first scrape of either side, so each side's first sample lies within one step of
-the window's start: there Prometheus' extrapolation rules agree across versions (Debian ships
-2.42, before PR #13725 reordered the half-step and zero cuts; the console follows the newer
-order). What remains is scrape-time skew, and it touches only the rates:
+fleet (see ``tests.prometheus_server``): both see the same sequence of page values; only
+*when* each scraped differs. The window starts just before the first scrape of either side,
+so each side's first sample lies within one step of the window's start: there Prometheus'
+extrapolation rules agree across versions (Debian ships 2.42, before PR #13725 reordered the
+half-step and zero cuts; the console follows the newer order). What remains is scrape-time
+skew, and it touches only the rates:
 - a rate's extrapolation depends on where each side's first and last scrape fall in the
   window: at most one scrape step at each edge, two over the sampled span in all;
 - a quantile or a ratio of counters does not: every series of one side shares one
@@ -19,91 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import math
-import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import yaml
 
-from aiops_tui.config import Config
-from aiops_tui.demo.fleet import DemoFleet
 from aiops_tui.runtime import Runtime
-from tests.conftest import free_port, installed, relaxed
 
-SCRAPE_S = 0.25  # both sides; short, so scrape-time skew stays small against the window
-
-
-class FrozenClock:
-    """The fleet's simulated time: still until the test moves it."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def prometheus_binary() -> str:
-    return installed("prometheus", "Debian's prometheus package")
-
-
-def scrape_config(config: Config) -> dict:
-    jobs = []
-    for scenario in config.scenarios:
-        for endpoint in scenario.endpoints:
-            if endpoint.kind in ("vllm", "tgi"):
-                jobs.append({"job_name": f"{scenario.id}/{endpoint.name}",
-                             "static_configs": [{"targets": [urlsplit(endpoint.base).netloc]}]})
-    return {"global": {"scrape_interval": f"{SCRAPE_S * 1000:g}ms", "scrape_timeout": "200ms"},
-            "scrape_configs": jobs}
-
-
-@pytest.fixture
-def oracle(prometheus_binary: str, demo_config: Config, tmp_path: Path
-           ) -> Iterator[tuple[Config, str, FrozenClock]]:
-    """The demo fleet on a frozen clock, and Prometheus on loopback scraping it."""
-    clock = FrozenClock()
-    fleet = DemoFleet(relaxed(demo_config, window_s=60), seed=13, clock=clock)
-    config = fleet.start(ephemeral=True)
-    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(scrape_config(config)))
-    port = free_port()
-    process = subprocess.Popen(
-        [prometheus_binary, f"--config.file={tmp_path / 'prometheus.yml'}",
-         f"--storage.tsdb.path={tmp_path / 'tsdb'}", f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/-/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, process.stderr.read()
-            assert time.time() < deadline, "prometheus did not become ready"
-            time.sleep(0.2)
-        # Targets are discovered a few seconds after start: wait until each was scraped.
-        jobs = len(scrape_config(config)["scrape_configs"])
-        while not scraped_all(base, jobs):
-            assert time.time() < deadline, "prometheus never scraped every target"
-            time.sleep(0.2)
-        yield config, base, clock
-    finally:
-        process.terminate()
-        process.wait(10)
-        fleet.stop()
-
-
-def scraped_all(base: str, jobs: int) -> bool:
-    reply = httpx.get(f"{base}/api/v1/query", params={"query": "sum(up)"}, timeout=2).json()
-    result = reply["data"]["result"]
-    return bool(result) and float(result[0]["value"][1]) == jobs
+SCRAPE_S = 0.25  # as ``under_prometheus`` scrapes: short, so scrape-time skew stays small
 
 
 def promql(base: str, query: str, at: float) -> float:
@@ -145,8 +69,8 @@ QUERIES = {
 EXACT = {"p95_s", "p99_s", "ttft_p95_s", "prefix_cache_hit_rate"}
 
 
-async def test_console_matches_prometheus(oracle, tmp_path: Path) -> None:
-    config, base, clock = oracle
+async def test_console_matches_prometheus(under_prometheus, tmp_path: Path) -> None:
+    config, base, clock = under_prometheus
     runtime = Runtime(config, tmp_path / "console.duckdb")
 
     cycles = 1

@@ -157,6 +157,9 @@ def _check(config, path: Path, rules) -> int:  # type: ignore[no-untyped-def]
                   "nobody is named to answer this scenario's pages", file=sys.stderr)
     if problems:
         raise ConfigError(problems)
+    if config.source.kind == "prometheus":
+        print(f"{path}: endpoints with metrics are read from the query API at "
+              f"{config.source.base}, not scraped")
     print(f"{path}: ok ({len(config.scenarios)} scenarios, "
           f"{sum(len(s.endpoints) for s in config.scenarios)} endpoints)\n"
           f"{rules_path(config, path)}: ok ({len(rules.rules)} alert rules, their "

@@ -89,6 +89,7 @@ class Runtime:
         self.holder = ""
         self.store: Store | None = None
         self._collector: Collector | None = None
+        self._backfill_due = False  # a writer fills the window it missed, once, from the API
         self._last_ok: dict[tuple[str, str], float] = {}
         self._last_retention = 0.0
         # The store is used from worker threads; closing it must wait for the one in flight
@@ -125,6 +126,7 @@ class Runtime:
             self.mode, self.holder = Mode.WRITER, f"PID {os.getpid()}"
             self.last = None  # the old writer's picture: detail() waits for our own
         self._collector = Collector(self.config, self.clock)
+        self._backfill_due = True
         settle_heap()
         return self.mode
 
@@ -189,12 +191,37 @@ class Runtime:
                 self.last = snapshot or self.last
                 return self.last
         assert self._collector is not None and self.store is not None
+        if self._backfill_due:
+            self._backfill_due = False
+            await self._backfill()
         started = time.perf_counter()
         collection = await self._collector.collect()
         # ``_record`` sets ``last`` under the store lock; an ack since may have updated it.
         snapshot = await asyncio.to_thread(self._record, collection, started)
         self._send()
         return snapshot
+
+    async def _backfill(self) -> None:
+        """With a Prometheus source: the part of the fleet window before this console took the
+        store (or since it last wrote), read with ``query_range``, so the first picture is
+        a whole window. Older gaps stay gaps: long windows read the console's own rollups."""
+        assert self._collector is not None and self.store is not None
+        recent = self.store.recent
+        assert recent is not None
+        now = self.clock()
+        newest = recent.newest()
+        start = now - recent.span if newest is None else max(now - recent.span,
+                                                              newest + self.interval)
+        collections = await self._collector.backfill(start, now - self.interval, self.interval)
+        if collections:
+            await asyncio.to_thread(self._write_backfill, collections)
+
+    def _write_backfill(self, collections: list[Collection]) -> None:
+        with self._store_lock:
+            if self.store is None:
+                return
+            for collection in collections:
+                self.store.write_collection(collection)
 
     def _send(self) -> None:
         """Hand notifications to the dispatcher, which delivers them in the background."""
@@ -426,7 +453,8 @@ class Runtime:
         statuses = [self._assess(sc, window, endpoints.get(sc.id, []), latest)
                     for sc in self.config.scenarios]
         return FleetSnapshot(at=now, interval_s=self.interval, cycle_ms=0.0,
-                             writer_pid=os.getpid(), scenarios=statuses)
+                             writer_pid=os.getpid(), scenarios=statuses,
+                             source=self._collector.label if self._collector else "")
 
     def _latest(self) -> tuple[dict[str, list[EvalRow]], dict[str, ManifestRow]]:
         """The newest eval run per suite and index build, by scenario (kept in memory)."""

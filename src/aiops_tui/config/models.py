@@ -18,6 +18,7 @@ Environment = Literal["production", "staging", "development"]
 
 _ID = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 _ENV = r"^[A-Z_][A-Z0-9_]*$"
+_LABEL = r"^[a-zA-Z_][a-zA-Z0-9_]*$"  # a Prometheus label name
 # A value a command template may receive (deployment names, releases, versions): no spaces,
 # quotes or shell characters, never starting with "-" (it would read as an option).
 # Nor "@" first: some programs read "@file" as arguments from a file.
@@ -50,10 +51,20 @@ class Endpoint(Strict):
     url: HttpUrl
     timeout_s: float = Field(default=2.0, gt=0, le=60)
     token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    # With a Prometheus source: the labels (all must equal) that pick this endpoint's series
+    # there. Default: the ``instance`` a scrape of ``url`` gets (``host:port``).
+    match: dict[Annotated[str, Field(pattern=_LABEL)], str] | None = Field(default=None,
+                                                                           min_length=1)
 
     @property
     def base(self) -> str:
         return str(self.url).rstrip("/")
+
+    @property
+    def series_labels(self) -> dict[str, str]:
+        if self.match is not None:
+            return dict(self.match)
+        return {"instance": f"{self.url.host}:{self.url.port}"}
 
     @property
     def serves_model(self) -> bool:
@@ -231,6 +242,49 @@ class Console(Strict):
         return parse_duration(value)  # type: ignore[arg-type]
 
 
+class Source(Strict):
+    """Where the engines' metrics come from: each endpoint's own page (``scrape``), or an
+    existing Prometheus, Thanos, Mimir or VictoriaMetrics that already scrapes them, read
+    through its query API (``prometheus``; ``url`` is the base the ``/api/v1/...`` paths go
+    under, e.g. ``http://mimir/prometheus``). Credentials come from the environment."""
+
+    kind: Literal["scrape", "prometheus"] = "scrape"
+    url: HttpUrl | None = None
+    tenant: str | None = Field(default=None, description="sent as X-Scope-OrgID (Mimir, "
+                               "Cortex, Thanos receive)")
+    headers: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]+$")], str] = Field(
+        default_factory=dict, description="extra headers; no secrets (use token_env)")
+    token_env: str | None = Field(default=None, pattern=_ENV)
+    username: str | None = None
+    password_env: str | None = Field(default=None, pattern=_ENV)
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Source:
+        if self.kind == "scrape":
+            if self.url or self.tenant or self.headers or self.token_env or self.username:
+                raise ValueError("the scrape source takes no other settings (did you mean "
+                                 "kind: prometheus?)")
+            return self
+        if self.url is None:
+            raise ValueError("a prometheus source needs url")
+        if (self.username is None) != (self.password_env is None):
+            raise ValueError("basic auth needs both username and password_env")
+        if self.token_env and self.username:
+            raise ValueError("use token_env or username/password_env, not both")
+        lowered = {h.lower() for h in self.headers}
+        if "authorization" in lowered:
+            raise ValueError("headers: no Authorization here; name the variable holding the "
+                             "token in token_env")
+        if self.tenant and "x-scope-orgid" in lowered:
+            raise ValueError("headers: X-Scope-OrgID repeats tenant")
+        return self
+
+    @property
+    def base(self) -> str:
+        return str(self.url).rstrip("/")
+
+
 class Notifier(Strict):
     """Where alert notifications go. The routing key or token is read from the environment."""
 
@@ -294,6 +348,7 @@ class Access(Strict):
 
 class Config(Strict):
     console: Console = Field(default_factory=Console)
+    source: Source = Field(default_factory=Source)
     alerts: Alerting = Field(default_factory=Alerting)
     access: Access = Field(default_factory=Access)
     scenarios: list[Scenario] = Field(min_length=1)

@@ -157,3 +157,4 @@ class FleetSnapshot(Model):
     scenarios: list[ScenarioStatus]
     alerts: list[AlertView] = []
     alerts_at: float = 0.0  # when the alerts were judged (an ack may land mid-cycle)
+    source: str = ""  # where the engines' series came from, when not scraped ("Prometheus …")

@@ -1,4 +1,9 @@
-"""One collection cycle: every endpoint, eval feed and index manifest of the fleet, concurrently."""
+"""One collection cycle: every endpoint, eval feed and index manifest of the fleet, concurrently.
+
+Endpoints are scraped, or, with a Prometheus source, their series are read from its query API
+(``sources.promql``); engines without metrics (``openai``) and the JSON feeds are always asked
+directly.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,15 @@ import httpx
 
 from aiops_tui.config.models import Config, Endpoint, JsonSource
 from aiops_tui.sources.documents import EvalRun, EvalRuns, IndexManifest
-from aiops_tui.sources.scrape import EndpointResult, FetchError, State, collect_endpoint, fetch_json
+from aiops_tui.sources.promql import PromSource, Target
+from aiops_tui.sources.scrape import (
+    METRICS_KINDS,
+    EndpointResult,
+    FetchError,
+    State,
+    collect_endpoint,
+    fetch_json,
+)
 
 
 @dataclass
@@ -55,6 +68,17 @@ class Collector:
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
             headers={"User-Agent": "aiops-tui", "Accept": "text/plain, application/json"},
         )
+        self.prometheus: PromSource | None = None
+        self._targets: list[Target] = []
+        if config.source.kind == "prometheus":
+            self.prometheus = PromSource(config.source, self._client)
+            self._targets = [Target(s.id, e) for s in config.scenarios for e in s.endpoints
+                             if e.kind in METRICS_KINDS]
+
+    @property
+    def label(self) -> str:
+        """Where the endpoints' series come from: "" when scraped."""
+        return self.prometheus.label if self.prometheus else ""
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -66,7 +90,10 @@ class Collector:
             collect_endpoint(self._client, s.id, e, auth_headers(e), limit, started)
             for s in self.config.scenarios
             for e in s.endpoints
+            if self.prometheus is None or e.kind not in METRICS_KINDS
         ]
+        if self.prometheus is not None:
+            endpoint_jobs.append(self.prometheus.collect(self._targets, started))
         feed_jobs = []
         for s in self.config.scenarios:
             if s.evals:
@@ -75,7 +102,8 @@ class Collector:
                 feed_jobs.append(self._feed(s.id, "index", s.index, IndexManifest, limit))
         results = await asyncio.gather(*endpoint_jobs, *feed_jobs)
         endpoints, feeds = results[:len(endpoint_jobs)], results[len(endpoint_jobs):]
-        out = Collection(at=started, endpoints=list(endpoints))
+        out = Collection(at=started, endpoints=[
+            r for found in endpoints for r in (found if isinstance(found, list) else [found])])
         for feed, document in feeds:
             out.feeds.append(feed)
             if isinstance(document, EvalRuns):
@@ -96,3 +124,11 @@ class Collector:
             result.state, result.reason = exc.state, exc.reason
         result.latency_ms = (time.monotonic() - started) * 1000
         return result, document
+
+    async def backfill(self, start: float, end: float, step: float) -> list[Collection]:
+        """The endpoints' series over ``[start, end]`` from the query API, a collection per
+        ``step`` (none when scraping: an endpoint's page holds only its present)."""
+        if self.prometheus is None or end <= start:
+            return []
+        found = await self.prometheus.backfill(self._targets, start, end, step)
+        return [Collection(at=at, endpoints=results) for at, results in found]

@@ -69,7 +69,7 @@ def parse_page(text: str, kind: EndpointKind) -> list[Sample]:
     if not mapping:
         return []
     try:
-        return list(_normalise(textformat.samples(text, mapping), kind))
+        return list(normalise(textformat.samples(text, mapping), kind))
     except textformat.Unusual:
         pass  # escapes, UTF-8 names or a broken line: let the reference parser decide
     relevant = filter_lines(text, wanted_families(kind))
@@ -78,10 +78,11 @@ def parse_page(text: str, kind: EndpointKind) -> list[Sample]:
     except (ValueError, IndexError, KeyError, TypeError) as exc:
         raise PayloadError(f"not Prometheus exposition text: {exc}") from exc
     raw = ((s.name, tuple(s.labels.items()), s.value) for f in families for s in f.samples)
-    return list(_normalise(raw, kind))
+    return list(normalise(raw, kind))
 
 
-def _normalise(raw: Iterable[tuple[str, Labels, float]], kind: EndpointKind) -> Iterable[Sample]:
+def normalise(raw: Iterable[tuple[str, Labels, float]], kind: EndpointKind) -> Iterable[Sample]:
+    """Source names and labels to canonical ones; NaNs and DCGM's blanks left out."""
     mapping = BY_KIND[kind]
     seen: set[tuple[str, Labels]] = set()
     for name, pairs, value in raw:

@@ -55,8 +55,10 @@ class EndpointResult:
 
 
 async def fetch_body(client: httpx.AsyncClient, url: str, timeout: float, limit: int,
-                     headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-    """Status and body within ``timeout`` seconds in all and ``limit`` bytes.
+                     headers: dict[str, str] | None = None,
+                     form: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """Status and body within ``timeout`` seconds in all and ``limit`` bytes; a POST of
+    ``form`` when given (a query too long for a URL).
 
     httpx's timeouts apply per network read, so a server dripping a byte at a time could hold
     a request for ever; the overall deadline here is what keeps one endpoint from stalling a
@@ -64,7 +66,8 @@ async def fetch_body(client: httpx.AsyncClient, url: str, timeout: float, limit:
     """
     try:
         async with asyncio.timeout(timeout), client.stream(
-                "GET", url, timeout=timeout, headers=headers) as response:
+                "POST" if form is not None else "GET", url, timeout=timeout, headers=headers,
+                data=form) as response:
             length = response.headers.get("content-length")
             if length and length.isdigit() and int(length) > limit:
                 raise FetchError(State.BAD_PAYLOAD, f"page of {int(length):,} bytes exceeds "

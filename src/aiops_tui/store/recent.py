@@ -47,6 +47,10 @@ class RecentWindow:
                 kept = self._by_scenario[key[0]]
                 kept[:] = [other for other in kept if other is not points]
 
+    def newest(self) -> float | None:
+        """The newest sample's time, None when empty."""
+        return max((points.ts[-1] for points in self._series.values()), default=None)
+
     def of(self, scenario: str) -> list[SeriesPoints]:
         return self._by_scenario.get(scenario, [])
 

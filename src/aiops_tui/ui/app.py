@@ -249,6 +249,8 @@ class AiopsApp(App[None]):
                 line.append(" ✖ STALE", style="bold red")
             if shown.cycle_ms > 500 * shown.interval_s:  # over half the interval: say so
                 line.append(f"  slow cycle {shown.cycle_ms / 1000:.1f}s", style="yellow")
+            if shown.source:  # last: the tail is what 80 columns cut
+                line.append(f"  via {clean(shown.source)}", style="dim")
         else:
             line.append("  waiting for first collection…", style="dim")
         if self.error:

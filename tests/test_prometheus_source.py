@@ -1,0 +1,231 @@
+"""Reading the fleet from a real Prometheus instead of scraping it (``source: prometheus``).
+
+Prometheus scrapes the demo fleet on a frozen clock (``under_prometheus``); one console scrapes
+the same fleet, another reads Prometheus' query API. Both see the same sequence of page values,
+so the fleet view must show the same cells. Rates differ only by where each side's first and
+last reading fall in the window (see ``test_prometheus_oracle``), so those two columns are
+compared as numbers within that skew; every other cell must be the same text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from aiops_tui.config import Config
+from aiops_tui.config.models import Source
+from aiops_tui.runtime import Runtime
+from aiops_tui.signals.status import FleetSnapshot
+from aiops_tui.sources import promql
+from aiops_tui.sources.scrape import FetchError, State
+from aiops_tui.ui.fleet_view import COLUMNS
+
+READ_S = 0.25  # each console's pace, as Prometheus scrapes
+RATES = {"tok": "tokens_per_min", "burn": "cost_per_hour"}
+
+
+def reading_prometheus(config: Config, base: str, **source: object) -> Config:
+    return config.model_copy(update={"source": Source(kind="prometheus", url=base, **source)})
+
+
+async def test_fleet_view_shows_the_same_values_read_from_prometheus(under_prometheus,
+                                                                     tmp_path: Path) -> None:
+    config, base, clock = under_prometheus
+    # Traffic only Prometheus saw: the querying console starts with it, read by query_range.
+    for _ in range(3):
+        clock.now += 10
+        await asyncio.sleep(4 * READ_S)
+    scraping = Runtime(config, tmp_path / "scraping.duckdb")
+    querying = Runtime(reading_prometheus(config, base), tmp_path / "querying.duckdb")
+    firsts = [await scraping.cycle(), await querying.cycle()]
+    assert all(firsts)
+    scraped_first, queried_first = firsts
+    by_id = {s.id: s for s in queried_first.scenarios}
+    for s in scraped_first.scenarios:  # one scrape has no window; the backfill has one
+        if s.id in ("support-chat", "code-review"):
+            assert s.p95_s is None
+            assert by_id[s.id].p95_s > 0 and by_id[s.id].tokens_per_min > 0
+    assert queried_first.source.startswith("Prometheus 127.0.0.1:")
+    assert scraped_first.source == ""
+
+    cycles = 1
+
+    async def read_for(seconds: float) -> None:
+        nonlocal cycles
+        end = time.time() + seconds
+        while time.time() < end:
+            await scraping.cycle()
+            await querying.cycle()
+            cycles += 1
+            await asyncio.sleep(READ_S)
+
+    await read_for(1.5)
+    for _ in range(5):
+        clock.now += 10
+        await read_for(1.5)  # Prometheus scrapes the new values, the querying side reads them
+    at = time.time()
+    window = at - scraped_first.at + 0.5  # each side's first reading within a step of its start
+    pictures: list[FleetSnapshot] = []
+    for runtime in (scraping, querying):
+        assert runtime.last is not None
+        endpoints = {s.id: s.endpoints for s in runtime.last.scenarios}
+        pictures.append(runtime.compute(at, endpoints, window_s=window))
+    sampled = scraping.last.at - scraped_first.at
+    step = max(READ_S, sampled / (cycles - 1))
+    await scraping.aclose()
+    await querying.aclose()
+
+    compared = 0
+    for ours, theirs in zip(*(p.scenarios for p in pictures), strict=True):
+        assert ours.health == theirs.health, (ours.id, ours.problems, theirs.problems)
+        assert [e.state for e in theirs.endpoints] == [e.state for e in ours.endpoints]
+        for key, label, _, cell in COLUMNS:
+            if key in RATES:
+                a, b = getattr(ours, RATES[key]), getattr(theirs, RATES[key])
+                if a is None:
+                    assert b is None, (ours.id, label)
+                else:
+                    assert b == pytest.approx(a, rel=2 * step / sampled), (ours.id, label)
+            else:
+                assert cell(theirs).plain == cell(ours).plain, (ours.id, label)
+            compared += 1
+    assert compared == len(COLUMNS) * len(config.scenarios)
+    # The comparison has something to compare: traffic moved the latency of every scenario.
+    assert all(s.p95_s for s in pictures[1].scenarios)
+
+
+async def test_the_query_apis_complaints_become_messages(under_prometheus) -> None:
+    _, base, _ = under_prometheus
+    async with httpx.AsyncClient() as client:
+        source = promql.PromSource(Source(kind="prometheus", url=base), client)
+        with pytest.raises(FetchError) as malformed:
+            await source.ask("/api/v1/query", {"query": "sum(up"})
+        assert "rejected the query as malformed (bad_data, HTTP 400)" in malformed.value.reason
+        assert "unclosed left parenthesis" in malformed.value.reason
+        with pytest.raises(FetchError) as unevaluable:  # many-to-many: HTTP 422
+            await source.ask("/api/v1/query", {"query": "up / on() up"})
+        assert "failed evaluating the query (execution, HTTP 422)" in unevaluable.value.reason
+        assert unevaluable.value.reason.startswith(f"{source.label}: ")
+        with pytest.raises(FetchError) as wrong_base:
+            await promql.PromSource(Source(kind="prometheus", url=base + "/prometheus"),
+                                    client).ask("/api/v1/query", {"query": "up"})
+        assert "HTTP 404, no query API here" in wrong_base.value.reason
+
+
+async def test_prometheus_down_marks_its_endpoints_down_and_the_rest_goes_on(
+        fleet, tmp_path: Path) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    runtime = Runtime(reading_prometheus(fleet.config, f"http://127.0.0.1:{port}"),
+                      tmp_path / "store.duckdb")
+    snapshot = await runtime.cycle()
+    await runtime.aclose()
+    assert snapshot is not None
+    for status in snapshot.scenarios:
+        states = {e.name: e for e in status.endpoints}
+        for endpoint in fleet.config.scenario(status.id).endpoints:
+            assert states[endpoint.name].state == "down"
+            assert states[endpoint.name].reason == (
+                f"Prometheus 127.0.0.1:{port}: connection refused")
+        # The eval feed is asked directly, so its figure is still read.
+        assert states["evals feed"].state == "up" and status.eval_pass_rate is not None
+
+
+async def test_a_query_api_that_never_answers_times_out() -> None:
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        base = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        async with httpx.AsyncClient() as client:
+            source = promql.PromSource(Source(kind="prometheus", url=base, timeout_s=0.3),
+                                       client)
+            with pytest.raises(FetchError) as slow:
+                await source.ask("/api/v1/query", {"query": "up"})
+    assert slow.value.state is State.DOWN
+    assert slow.value.reason.endswith("no complete answer within 0.3s")
+
+
+# -- pure parts ------------------------------------------------------------------------------
+@pytest.mark.parametrize(("status", "body", "says"), [
+    (503, b'{"status":"error","errorType":"timeout","error":"query timed out in expression '
+          b'evaluation"}',
+     "timed out evaluating the query (timeout, HTTP 503): query timed out in expression"),
+    (503, b'{"status":"error","errorType":"unavailable","error":"ingester ring not ready"}',
+     "is unavailable (unavailable, HTTP 503): ingester ring not ready"),
+    (503, b"Service Unavailable", "HTTP 503, unavailable or overloaded: Service Unavailable"),
+    (422, b'{"status":"error","errorType":"execution","error":"expanding series: too many"}',
+     "failed evaluating the query (execution, HTTP 422): expanding series: too many"),
+    (401, b"no org id\n", "HTTP 401, not authorised: check token_env, username/password_env "
+                          "or tenant: no org id"),
+    (200, b"<html>login</html>", "answered 200 without a result"),
+])
+def test_failures_say_what_the_api_said(status: int, body: bytes, says: str) -> None:
+    assert says in promql.failure(status, body).reason
+
+
+def test_a_long_error_is_cut_to_one_line() -> None:
+    reason = promql.failure(500, b"line one\n" + b"x" * 500).reason
+    assert "\n" not in reason and reason.endswith("…") and len(reason) < 260
+
+
+def test_a_batch_selects_its_endpoints_by_label_and_hands_each_its_own() -> None:
+    config = Config.model_validate({"scenarios": [
+        _scenario("a", [{"name": "v", "kind": "vllm", "url": "http://10.0.0.1:8000"}]),
+        _scenario("b", [{"name": "v", "kind": "vllm", "url": "http://10.0.0.2:8000"},
+                        {"name": "g", "kind": "dcgm", "url": "http://10.0.0.2:9400",
+                         "match": {"job": "dcgm", "node": 'gpu "2"'}}]),
+    ]})
+    targets = [promql.Target(s.id, e) for s in config.scenarios for e in s.endpoints]
+    groups = promql.batches(targets)
+    assert [[t.endpoint.name for t in g] for g in groups] == [["v", "v"], ["g"]]
+    vllm = promql.selector(groups[0])
+    assert 'instance=~"10\\\\.0\\\\.0\\\\.1:8000|10\\\\.0\\\\.0\\\\.2:8000"' in vllm
+    assert "vllm:e2e_request_latency_seconds_bucket|" in vllm and "~\"up|" in vllm
+    assert promql.selector(groups[1]).endswith('job="dcgm", node="gpu \\"2\\""}')
+    series = promql.Series(metric={"__name__": "up", "instance": "10.0.0.2:8000"},
+                           value=(0.0, "1"))
+    assert [t.scenario for t in promql.owners(series, groups[0])] == ["b"]
+
+
+def test_counters_without_total_and_replicas_keep_apart() -> None:
+    config = Config.model_validate({"scenarios": [_scenario("a", [
+        {"name": "t", "kind": "tgi", "url": "http://tgi:80", "match": {"job": "tgi"}}])]})
+    target = promql.Target("a", config.scenarios[0].endpoints[0])
+    raw = [({"__name__": "tgi_request_success", "job": "tgi", "instance": f"pod-{i}"}, 10.0 * i)
+           for i in (1, 2)] + [({"__name__": "up", "job": "tgi", "instance": "pod-1"}, 1.0)]
+    result = promql.result_for(target, raw, 0.0, 1.0)
+    assert result.state is State.UP
+    assert sorted(s.labels for s in result.samples) == [
+        (("instance", "pod-1"),), (("instance", "pod-2"),)]
+    assert {s.metric for s in result.samples} == {"requests_ok_total"}
+    down = promql.result_for(target, [({"__name__": "up", "job": "tgi"}, 0.0)], 0.0, 1.0)
+    assert down.state is State.DOWN and "up 0" in down.reason
+    empty = promql.result_for(target, [], 0.0, 1.0)
+    assert empty.state is State.DOWN and "no series in Prometheus match job='tgi'" in empty.reason
+
+
+@pytest.mark.parametrize(("source", "error"), [
+    ({"kind": "prometheus"}, "a prometheus source needs url"),
+    ({"kind": "scrape", "url": "http://p:9090"}, "takes no other settings"),
+    ({"kind": "prometheus", "url": "http://p:9090", "headers": {"Authorization": "x"}},
+     "no Authorization here"),
+    ({"kind": "prometheus", "url": "http://p:9090", "username": "u"},
+     "needs both username and password_env"),
+])
+def test_a_source_that_cannot_work_is_refused(source: dict, error: str) -> None:
+    with pytest.raises(ValidationError, match=error):
+        Source.model_validate(source)
+
+
+def _scenario(sid: str, endpoints: list[dict]) -> dict:
+    return {"id": sid, "name": sid, "endpoints": endpoints,
+            "route": {"primary": {"provider": "p", "model": "m"}},
+            "versions": {"model": "m", "prompt": "p"}, "slo": {"p95_latency_s": 1},
+            "pricing": {"input_per_mtok": 1, "output_per_mtok": 1}, "budget": {"daily": 1}}
