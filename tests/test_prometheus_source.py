@@ -84,7 +84,8 @@ async def test_fleet_view_shows_the_same_values_read_from_prometheus(under_prome
     compared = 0
     for ours, theirs in zip(*(p.scenarios for p in pictures), strict=True):
         assert ours.health == theirs.health, (ours.id, ours.problems, theirs.problems)
-        assert [e.state for e in theirs.endpoints] == [e.state for e in ours.endpoints]
+        assert [(e.name, e.state) for e in theirs.endpoints] == [
+            (e.name, e.state) for e in ours.endpoints]  # in config order, as scraped
         for key, label, _, cell in COLUMNS:
             if key in RATES:
                 a, b = getattr(ours, RATES[key]), getattr(theirs, RATES[key])
@@ -167,7 +168,9 @@ async def test_a_query_api_that_never_answers_times_out() -> None:
     (200, b"<html>login</html>", "answered 200 without a result"),
 ])
 def test_failures_say_what_the_api_said(status: int, body: bytes, says: str) -> None:
-    assert says in promql.failure(status, body).reason
+    with pytest.raises(FetchError) as failed:
+        promql.parse(status, body)
+    assert says in failed.value.reason
 
 
 def test_a_long_error_is_cut_to_one_line() -> None:
@@ -180,7 +183,7 @@ def test_a_batch_selects_its_endpoints_by_label_and_hands_each_its_own() -> None
         _scenario("a", [{"name": "v", "kind": "vllm", "url": "http://10.0.0.1:8000"}]),
         _scenario("b", [{"name": "v", "kind": "vllm", "url": "http://10.0.0.2:8000"},
                         {"name": "g", "kind": "dcgm", "url": "http://10.0.0.2:9400",
-                         "match": {"job": "dcgm", "node": 'gpu "2"'}}]),
+                         "match": {"job": "dcgm", "node": 'gpu "2" ✓😀'}}]),
     ]})
     targets = [promql.Target(s.id, e) for s in config.scenarios for e in s.endpoints]
     groups = promql.batches(targets)
@@ -188,10 +191,14 @@ def test_a_batch_selects_its_endpoints_by_label_and_hands_each_its_own() -> None
     vllm = promql.selector(groups[0])
     assert 'instance=~"10\\\\.0\\\\.0\\\\.1:8000|10\\\\.0\\\\.0\\\\.2:8000"' in vllm
     assert "vllm:e2e_request_latency_seconds_bucket|" in vllm and "~\"up|" in vllm
-    assert promql.selector(groups[1]).endswith('job="dcgm", node="gpu \\"2\\""}')
+    # Characters beyond the BMP stay as they are: JSON's surrogate escapes are not PromQL's.
+    assert promql.selector(groups[1]).endswith('job="dcgm", node="gpu \\"2\\" ✓😀"}')
     series = promql.Series(metric={"__name__": "up", "instance": "10.0.0.2:8000"},
                            value=(0.0, "1"))
-    assert [t.scenario for t in promql.owners(series, groups[0])] == ["b"]
+    assert [t.scenario for t in promql.Owners(groups[0]).of(series)] == ["b"]
+    other = promql.Series(metric={"__name__": "up", "instance": "10.0.0.3:8000"},
+                          value=(0.0, "1"))
+    assert promql.Owners(groups[0]).of(other) == []
 
 
 def test_counters_without_total_and_replicas_keep_apart() -> None:
@@ -218,6 +225,8 @@ def test_counters_without_total_and_replicas_keep_apart() -> None:
      "no Authorization here"),
     ({"kind": "prometheus", "url": "http://p:9090", "username": "u"},
      "needs both username and password_env"),
+    ({"kind": "prometheus", "url": "http://bob:hunter2@p:9090"}, "no credentials in the URL"),
+    ({"kind": "prometheus", "url": "http://p:9090", "tenant": "équipe"}, "must be ASCII"),
 ])
 def test_a_source_that_cannot_work_is_refused(source: dict, error: str) -> None:
     with pytest.raises(ValidationError, match=error):

@@ -191,17 +191,21 @@ class Runtime:
                 self.last = snapshot or self.last
                 return self.last
         assert self._collector is not None and self.store is not None
-        if self._backfill_due:
-            self._backfill_due = False
-            await self._backfill()
         started = time.perf_counter()
-        collection = await self._collector.collect()
+        if self._backfill_due:  # beside the first collection, so it delays no picture
+            self._backfill_due = False
+            collection, backfill = await asyncio.gather(self._collector.collect(),
+                                                        self._backfill())
+            if backfill:
+                await asyncio.to_thread(self._write_backfill, backfill)
+        else:
+            collection = await self._collector.collect()
         # ``_record`` sets ``last`` under the store lock; an ack since may have updated it.
         snapshot = await asyncio.to_thread(self._record, collection, started)
         self._send()
         return snapshot
 
-    async def _backfill(self) -> None:
+    async def _backfill(self) -> list[Collection]:
         """With a Prometheus source: the part of the fleet window before this console took the
         store (or since it last wrote), read with ``query_range``, so the first picture is
         a whole window. Older gaps stay gaps: long windows read the console's own rollups."""
@@ -212,9 +216,7 @@ class Runtime:
         newest = recent.newest()
         start = now - recent.span if newest is None else max(now - recent.span,
                                                               newest + self.interval)
-        collections = await self._collector.backfill(start, now - self.interval, self.interval)
-        if collections:
-            await asyncio.to_thread(self._write_backfill, collections)
+        return await self._collector.backfill(start, now - self.interval, self.interval)
 
     def _write_backfill(self, collections: list[Collection]) -> None:
         with self._store_lock:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import string
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
@@ -18,7 +19,7 @@ Environment = Literal["production", "staging", "development"]
 
 _ID = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 _ENV = r"^[A-Z_][A-Z0-9_]*$"
-_LABEL = r"^[a-zA-Z_][a-zA-Z0-9_]*$"  # a Prometheus label name
+_LABEL = r"^([a-zA-Z]|_[a-zA-Z0-9])[a-zA-Z0-9_]*$"  # a label name (``__`` ones are reserved)
 # A value a command template may receive (deployment names, releases, versions): no spaces,
 # quotes or shell characters, never starting with "-" (it would read as an option).
 # Nor "@" first: some programs read "@file" as arguments from a file.
@@ -53,8 +54,8 @@ class Endpoint(Strict):
     token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
     # With a Prometheus source: the labels (all must equal) that pick this endpoint's series
     # there. Default: the ``instance`` a scrape of ``url`` gets (``host:port``).
-    match: dict[Annotated[str, Field(pattern=_LABEL)], str] | None = Field(default=None,
-                                                                           min_length=1)
+    match: dict[Annotated[str, Field(pattern=_LABEL)], Annotated[str, Field(min_length=1)]
+                ] | None = Field(default=None, min_length=1)
 
     @property
     def base(self) -> str:
@@ -64,7 +65,8 @@ class Endpoint(Strict):
     def series_labels(self) -> dict[str, str]:
         if self.match is not None:
             return dict(self.match)
-        return {"instance": f"{self.url.host}:{self.url.port}"}
+        # As Prometheus 3 labels a target: the port only when the URL spells one out.
+        return {"instance": urlsplit(str(self.url)).netloc}
 
     @property
     def serves_model(self) -> bool:
@@ -262,12 +264,18 @@ class Source(Strict):
     @model_validator(mode="after")
     def _complete(self) -> Source:
         if self.kind == "scrape":
-            if self.url or self.tenant or self.headers or self.token_env or self.username:
+            if (self.url or self.tenant or self.headers or self.token_env or self.username
+                    or self.password_env):
                 raise ValueError("the scrape source takes no other settings (did you mean "
                                  "kind: prometheus?)")
             return self
         if self.url is None:
             raise ValueError("a prometheus source needs url")
+        if self.url.username or self.url.password:
+            raise ValueError("url: no credentials in the URL; use token_env or "
+                             "username/password_env")
+        if not all(v.isascii() for v in (self.tenant or "", *self.headers.values())):
+            raise ValueError("tenant and header values must be ASCII (HTTP headers are)")
         if (self.username is None) != (self.password_env is None):
             raise ValueError("basic auth needs both username and password_env")
         if self.token_env and self.username:

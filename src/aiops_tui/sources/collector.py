@@ -68,6 +68,8 @@ class Collector:
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
             headers={"User-Agent": "aiops-tui", "Accept": "text/plain, application/json"},
         )
+        self._order = {(s.id, e.name): i for i, (s, e) in enumerate(
+            (s, e) for s in config.scenarios for e in s.endpoints)}
         self.prometheus: PromSource | None = None
         self._targets: list[Target] = []
         if config.source.kind == "prometheus":
@@ -102,8 +104,11 @@ class Collector:
                 feed_jobs.append(self._feed(s.id, "index", s.index, IndexManifest, limit))
         results = await asyncio.gather(*endpoint_jobs, *feed_jobs)
         endpoints, feeds = results[:len(endpoint_jobs)], results[len(endpoint_jobs):]
-        out = Collection(at=started, endpoints=[
-            r for found in endpoints for r in (found if isinstance(found, list) else [found])])
+        results = [r for found in endpoints
+                   for r in (found if isinstance(found, list) else [found])]
+        # Config order, as scraping gives: the scenario view lists endpoints in it.
+        results.sort(key=lambda r: self._order.get((r.scenario, r.endpoint), 0))
+        out = Collection(at=started, endpoints=results)
         for feed, document in feeds:
             out.feeds.append(feed)
             if isinstance(document, EvalRuns):

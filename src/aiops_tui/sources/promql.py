@@ -98,7 +98,9 @@ def names(kind: str) -> list[str]:
 
 
 def _string(text: str) -> str:
-    return json.dumps(text)  # a PromQL string literal: the same escapes as JSON's
+    """A PromQL string literal. Non-ASCII stays as it is: JSON's surrogate-pair escapes for
+    characters beyond the BMP are not PromQL's."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def selector(targets: Sequence[Target]) -> str:
@@ -148,8 +150,8 @@ def _short(text: str, limit: int = 160) -> str:
 
 def parse(status: int, body: bytes) -> list[Series]:
     """The result of a successful query, or ``FetchError`` saying why there is none."""
-    if status != 200:
-        raise failure(status, body)
+    if status != 200 or not body.lstrip().startswith(b"{"):
+        raise failure(status, body)  # an HTML login page is not "unexpected JSON"
     try:
         answer = Answer.model_validate_json(body)
     except ValidationError as exc:
@@ -162,10 +164,20 @@ def parse(status: int, body: bytes) -> list[Series]:
     return answer.data.result
 
 
-def owners(series: Series, targets: Sequence[Target]) -> list[Target]:
-    """The endpoints whose labels the series carries, all of them equal."""
-    got = series.metric
-    return [t for t in targets if all(got.get(k) == v for k, v in t.labels.items())]
+class Owners:
+    """Which endpoints of a batch a series belongs to: those whose labels it carries, all of
+    them equal. A batch's endpoints match on the same label names, so this is one lookup per
+    series (a scan of the batch per series was most of a big fleet's cycle)."""
+
+    def __init__(self, batch: Sequence[Target]) -> None:
+        self.names = sorted(batch[0].labels)
+        self.by_values: dict[tuple[str, ...], list[Target]] = defaultdict(list)
+        for t in batch:
+            self.by_values[tuple(t.labels[n] for n in self.names)].append(t)
+
+    def of(self, series: Series) -> list[Target]:
+        got = series.metric
+        return self.by_values.get(tuple(got.get(n, "") for n in self.names), [])
 
 
 def samples(raw: Iterable[tuple[dict[str, str], float]], target: Target) -> tuple[
@@ -243,15 +255,19 @@ class PromSource:
         return f"Prometheus {self.source.url.host}:{self.source.url.port}"  # type: ignore[union-attr]
 
     async def ask(self, path: str, form: dict[str, str]) -> list[Series]:
-        """One query; ``FetchError`` naming the API's own complaint, scrubbed of secrets."""
+        """One query; ``FetchError`` naming the API's own complaint, scrubbed of secrets.
+        The answer is decoded off the event loop: a big batch's takes tens of ms."""
         try:
             status, body = await fetch_body(self.client, self.source.base + path,
                                             self.source.timeout_s, BODY_LIMIT,
                                             self.headers, form)
-            return parse(status, body)
+            return await asyncio.to_thread(parse, status, body)
         except FetchError as exc:
             raise FetchError(exc.state, scrub(f"{self.label}: {exc.reason}",
                                               self._secrets)) from exc
+        except Exception as exc:  # a bug or an odd environment must not sink the cycle
+            raise FetchError(State.DOWN, scrub(
+                f"{self.label}: unexpected {type(exc).__name__}: {exc}", self._secrets)) from exc
 
     async def collect(self, targets: Sequence[Target], at: float) -> list[EndpointResult]:
         """Every target's series as of ``at``, one query per batch, batches concurrently."""
@@ -266,32 +282,15 @@ class PromSource:
         except FetchError as exc:
             return [_failed(t, at, exc, started) for t in batch]
         latency = (time.monotonic() - started) * 1000
-        raw: dict[int, list[tuple[dict[str, str], float]]] = defaultdict(list)
-        for series in found:
-            if series.value is None:
-                continue
-            value = _float(series.value[1])
-            for t in owners(series, batch):
-                raw[id(t)].append((series.metric, value))
-        return [result_for(t, raw[id(t)], at, latency) for t in batch]
+        return await asyncio.to_thread(_instant_results, batch, found, at, latency)
 
     async def backfill(self, targets: Sequence[Target], start: float, end: float, step: float
                        ) -> list[tuple[float, list[EndpointResult]]]:
         """The targets' series at each ``step`` over ``[start, end]``, oldest first, as if
         collected then; a batch the API refuses is left out (the window fills as it runs)."""
-        per_step: dict[float, list[EndpointResult]] = defaultdict(list)
-        for batch, found in zip(batches(targets), await asyncio.gather(
-                *(self._range(batch, start, end, step) for batch in batches(targets))),
-                strict=True):
-            raw: dict[tuple[float, int], list[tuple[dict[str, str], float]]] = defaultdict(list)
-            for series in found:
-                for t in owners(series, batch):
-                    for ts, value in series.values:
-                        raw[(ts, id(t))].append((series.metric, _float(value)))
-            for ts in sorted({ts for ts, _ in raw}):
-                per_step[ts] += [result_for(t, raw[(ts, id(t))], ts, 0.0) for t in batch
-                                 if (ts, id(t)) in raw]
-        return sorted(per_step.items())
+        groups = batches(targets)
+        answers = await asyncio.gather(*(self._range(b, start, end, step) for b in groups))
+        return await asyncio.to_thread(_range_results, groups, answers)
 
     async def _range(self, batch: list[Target], start: float, end: float, step: float
                      ) -> list[Series]:
@@ -301,6 +300,35 @@ class PromSource:
                 "step": f"{step:g}"})
         except FetchError:
             return []
+
+
+def _instant_results(batch: list[Target], found: list[Series], at: float, latency: float
+                     ) -> list[EndpointResult]:
+    raw: dict[int, list[tuple[dict[str, str], float]]] = defaultdict(list)
+    owners = Owners(batch)
+    for series in found:
+        if series.value is None:
+            continue
+        value = _float(series.value[1])
+        for t in owners.of(series):
+            raw[id(t)].append((series.metric, value))
+    return [result_for(t, raw[id(t)], at, latency) for t in batch]
+
+
+def _range_results(groups: list[list[Target]], answers: list[list[Series]]
+                   ) -> list[tuple[float, list[EndpointResult]]]:
+    per_step: dict[float, list[EndpointResult]] = defaultdict(list)
+    for batch, found in zip(groups, answers, strict=True):
+        raw: dict[tuple[float, int], list[tuple[dict[str, str], float]]] = defaultdict(list)
+        owners = Owners(batch)
+        for series in found:
+            for t in owners.of(series):
+                for ts, value in series.values:
+                    raw[(ts, id(t))].append((series.metric, _float(value)))
+        for ts in sorted({ts for ts, _ in raw}):
+            per_step[ts] += [result_for(t, raw[(ts, id(t))], ts, 0.0) for t in batch
+                             if (ts, id(t)) in raw]
+    return sorted(per_step.items())
 
 
 def _float(text: str) -> float:
