@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from aiops_tui.sources.scrape import EndpointResult
 from aiops_tui.store import live
 from aiops_tui.store.db import StoreError, StoreLocked, open_writer
 from aiops_tui.store.minutes import MinuteRow
+from aiops_tui.store.points import AlertEvent, AlertRow
 from aiops_tui.store.schema import SCHEMA_VERSION
 
 
@@ -61,6 +63,7 @@ import sys, time
 from pathlib import Path
 from aiops_tui.store.db import open_writer
 from aiops_tui.store.minutes import MinuteRow
+from aiops_tui.store.points import AlertEvent, AlertRow
 store = open_writer(Path(sys.argv[1]))
 print("held", flush=True)
 time.sleep(30)
@@ -186,4 +189,20 @@ def test_an_error_message_is_news_only_after_the_app_first_answered(tmp_path: Pa
     store.write_collection(scrape(100.0))
     store.write_collection(scrape(300.0, "CUDA error"))
     assert store.error_strings("s") == (100.0, {"CUDA error": 300.0})
+    store.close()
+
+
+def test_saved_alerts_replace_their_rows_and_survive_a_reopen(tmp_path: Path) -> None:
+    store = open_writer(tmp_path / "s.duckdb")
+    pending = [AlertRow(f"s{i}", "p95", "pending", active_since=1.0) for i in range(300)]
+    store.save_alerts(pending)
+    store.save_alerts([replace(pending[7], state="firing", fired_at=2.0, value=3.5)],
+                      [AlertEvent(2.0, "s7", "p95", "fired", None, "p95 3.5s")])
+    store.close()
+    store = open_writer(tmp_path / "s.duckdb")
+    rows = {r.scenario: r for r in store.alerts()}
+    assert len(rows) == 300
+    assert rows["s7"] == replace(pending[7], state="firing", fired_at=2.0, value=3.5)
+    assert rows["s8"] == pending[8]
+    assert [e.event for e in store.alert_events()] == ["fired"]
     store.close()
