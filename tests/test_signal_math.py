@@ -11,6 +11,7 @@ from aiops_tui.signals.capacity import headroom, memory_fraction
 from aiops_tui.signals.quality import age, pass_rate
 from aiops_tui.signals.quantile import histogram_quantile
 from aiops_tui.signals.rates import increase, raw_increase
+from aiops_tui.store.recent import RecentWindow
 
 INF = math.inf
 
@@ -110,3 +111,20 @@ def test_headroom_follows_kv_use_and_falls_back_to_gpu() -> None:
     assert headroom(math.nan, 0.5) == pytest.approx(1.0)  # Triton: GPU utilisation only
     assert headroom(1.2, 0.3) == 0.0  # past saturation: none left
     assert math.isinf(headroom(0.0, 0.0)) and math.isnan(headroom(math.nan, math.nan))
+
+
+def test_the_windows_running_reset_total_gives_the_walked_increase() -> None:
+    """The in-memory window keeps what resets added back, so an increase is two lookups; it
+    must equal walking the points, also once the oldest points (and a reset) are pruned."""
+    recent = RecentWindow(span=60.0, metrics={"prompt_tokens_total"})
+    key = ("s", "e", "prompt_tokens_total", ())
+    values = [5.0, 9.0, 2.0, 7.0, 7.0, 1.0, 4.0, 30.0, 3.0, 8.0]
+    for i, v in enumerate(values):
+        recent.add(key, 10.0 * i, v)
+    for now in (90.0, 110.0):  # the second prune drops the first two resets
+        recent.prune(now)
+        (points,) = list(recent)
+        for start in (now - 60.0, now - 45.0):
+            walked = increase(points.ts, points.values, start, now)
+            assert not math.isnan(walked)
+            assert increase(points.ts, points.values, start, now, points.carry) == walked

@@ -8,13 +8,14 @@ instead of a plausible wrong number.
 
 from __future__ import annotations
 
+import functools
 import math
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 
 from aiops_tui.signals.quantile import histogram_quantiles
-from aiops_tui.signals.rates import increase
+from aiops_tui.signals.rates import increase_in
 from aiops_tui.store.points import SeriesPoints
 
 
@@ -31,16 +32,19 @@ def window_quantiles(buckets: Sequence[SeriesPoints], qs: Sequence[float], start
     groups: dict[tuple[str, tuple[tuple[str, str], ...]], list] = defaultdict(list)
     for s in buckets:
         bound = _bound(s.labels.get("le"))
-        first, last = _span(s, start, end)
-        if bound is not None and first is not None:
-            others = tuple(sorted((k, v) for k, v in s.labels.items() if k != "le"))
-            groups[(s.endpoint, others)].append((s, bound, first, last))
+        lo, hi = bisect_right(s.ts, start), bisect_right(s.ts, end)
+        if bound is not None and hi > lo:
+            # Label dicts keep one key order for every series (they are made from sorted
+            # pairs), so the rest of the labels name the histogram as they are.
+            others = tuple((k, v) for k, v in s.labels.items() if k != "le")
+            groups[(s.endpoint, others)].append((s, bound, lo, hi))
     if not groups:
         return nan, "no samples in the window"
     # Every bucket of one histogram is scraped together: differing spans mean buckets came
     # or went inside the window (an engine restarted with other bounds).
     steady = [g for g in groups.values()
-              if len({first for *_, first, _ in g}) == 1 and len({last for *_, last in g}) == 1]
+              if len({s.ts[lo] for s, _, lo, _ in g}) == 1
+              and len({s.ts[hi - 1] for s, _, _, hi in g}) == 1]
     if not steady:
         return nan, "bucket bounds changed inside the window (engine restarted?)"
     layouts = {frozenset(b for _, b, _, _ in g if not math.isinf(b)) for g in steady}
@@ -49,8 +53,8 @@ def window_quantiles(buckets: Sequence[SeriesPoints], qs: Sequence[float], start
     deltas: dict[float, float] = defaultdict(float)
     counted = False
     for group in steady:
-        for s, bound, _, _ in group:
-            delta = increase(s.ts, s.values, start, end)
+        for s, bound, lo, hi in group:
+            delta = increase_in(s.ts, s.values, lo, hi, start, end, s.carry)
             if not math.isnan(delta):
                 deltas[bound] += delta
                 counted = True
@@ -64,6 +68,7 @@ def window_quantiles(buckets: Sequence[SeriesPoints], qs: Sequence[float], start
     return values, "" if not any(math.isnan(v) for v in values) else "too few buckets"
 
 
+@functools.lru_cache(maxsize=4096)
 def _bound(le: str | None) -> float | None:
     """A bucket's upper bound, or None for a series that is not a well-formed bucket."""
     try:
@@ -71,9 +76,3 @@ def _bound(le: str | None) -> float | None:
     except ValueError:
         return None
     return None if math.isnan(bound) else bound
-
-
-def _span(s: SeriesPoints, start: float, end: float) -> tuple[float | None, float | None]:
-    """First and last sample time in ``(start, end]`` (``ts`` ascending, as stored)."""
-    lo, hi = bisect_right(s.ts, start), bisect_right(s.ts, end)
-    return (s.ts[lo], s.ts[hi - 1]) if hi > lo else (None, None)

@@ -22,21 +22,33 @@ def raw_increase(values: Sequence[float]) -> float:
     return total
 
 
-def increase(ts: Sequence[float], values: Sequence[float], start: float, end: float) -> float:
+def increase(ts: Sequence[float], values: Sequence[float], start: float, end: float,
+             carry: Sequence[float] = ()) -> float:
     """``increase(x[end-start])`` at ``end`` over samples with ``start < t <= end``; NaN if < 2.
 
-    ``ts`` must be ascending (as stored); the window's edges are found by bisection. The order
-    of the edge rules follows Prometheus since PR #13725: a gap wider than 1.1 average steps
-    becomes half a step first, then the start is cut where the counter would have been zero.
+    ``ts`` must be ascending (as stored); the window's edges are found by bisection. ``carry``,
+    when given, is the running total of what resets added back at each point, which makes the
+    raw increase two lookups. The order of the edge rules follows Prometheus since PR #13725:
+    a gap wider than 1.1 average steps becomes half a step first, then the start is cut where
+    the counter would have been zero.
     """
-    lo, hi = bisect_right(ts, start), bisect_right(ts, end)
+    return increase_in(ts, values, bisect_right(ts, start), bisect_right(ts, end), start, end,
+                       carry)
+
+
+def increase_in(ts: Sequence[float], values: Sequence[float], lo: int, hi: int, start: float,
+                end: float, carry: Sequence[float] = ()) -> float:
+    """``increase`` over the points ``[lo, hi)`` already found to lie in the window."""
     if hi - lo < 2:
         return math.nan
     first_t, first_v, last_t = ts[lo], values[lo], ts[hi - 1]
     sampled = last_t - first_t
     if sampled <= 0:
         return math.nan
-    result = raw_increase(values[lo:hi])
+    if carry:
+        result = values[hi - 1] - first_v + (carry[hi - 1] - carry[lo])
+    else:
+        result = raw_increase(values[lo:hi])
     average_step = sampled / (hi - lo - 1)
     threshold = average_step * 1.1
     to_start = first_t - start

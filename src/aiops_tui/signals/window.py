@@ -80,7 +80,7 @@ def _finish(fig: Figures, why: str, ttft_why: str, duration: float, window: Wind
 def _total(series: Sequence[SeriesPoints], metric: str, window: Window) -> float:
     """Sum of the per-series increases of ``metric`` (PromQL ``sum(increase(...))``); NaN if
     no series has two samples in the window."""
-    deltas = [increase(s.ts, s.values, window.start, window.end)
+    deltas = [increase(s.ts, s.values, window.start, window.end, s.carry)
               for s in series if s.metric == metric]
     valid = [d for d in deltas if not math.isnan(d)]
     return math.fsum(valid) if valid else math.nan

@@ -28,13 +28,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from aiops_tui.config.models import Endpoint, Source
 from aiops_tui.sources.exposition import Labels, Sample, normalise
-from aiops_tui.sources.families import BY_KIND
+from aiops_tui.sources.families import BY_KIND, KEEP_LABELS
 from aiops_tui.sources.scrape import EndpointResult, FetchError, State, fetch_body, scrub
 
+LABELS_READ = frozenset({*KEEP_LABELS, "Hostname", "hostname"})  # see ``exposition``
 BATCH = 50  # endpoints per query: long enough to save requests, short enough to read back
 BODY_LIMIT = 64 * 1024 * 1024  # a query answer for a big batch is larger than one page
 
@@ -61,7 +62,9 @@ STATUS_HINTS = {
 class Series(BaseModel):
     metric: dict[str, str]
     value: tuple[float, str] | None = None  # an instant vector's sample
-    values: list[tuple[float, str]] = []  # a range query's samples
+    # A range query's samples. A factory: pydantic deep-copies a literal default for every
+    # series, which was a tenth of decoding a big answer.
+    values: list[tuple[float, str]] = Field(default_factory=list)
 
 
 class Data(BaseModel):
@@ -196,7 +199,9 @@ def samples(raw: Iterable[tuple[dict[str, str], float]], target: Target) -> tupl
             continue
         if name not in mapping and name + "_total" in mapping:
             name += "_total"
-        pairs = tuple((k, v) for k, v in metric.items() if k != "__name__")
+        # Only the labels ``normalise`` keeps: target labels (job, pod...) would make every
+        # endpoint's label sets distinct and defeat its cache.
+        pairs = tuple((k, v) for k, v in metric.items() if k in LABELS_READ)
         by_instance[metric.get("instance", "") if keep_instance else ""].append(
             (name, pairs, value))
     out: list[Sample] = []
@@ -216,16 +221,15 @@ def result_for(target: Target, raw: list[tuple[dict[str, str], float]], at: floa
                             latency_ms=latency_ms)
     result.samples, up = samples(raw, target)
     shown = ", ".join(f"{k}={v!r}" for k, v in sorted(target.labels.items()))
-    if up and not any(v == 1 for v in up):
+    if up and 1.0 not in up:
         result.state, result.reason = State.DOWN, "Prometheus' last scrape of it failed (up 0)"
     elif not result.samples:
         result.state, result.reason = (State.BAD_PAYLOAD, f"no {endpoint.kind} metrics "
                                        f"in Prometheus for {shown}") if up else (
             State.DOWN, f"no series in Prometheus match {shown}")
     if endpoint.serves_model and result.samples:
-        served = sorted({dict(s.labels)["model"] for s in result.samples
-                         if "model" in dict(s.labels)})
-        result.served_models = served or None
+        served = {m for metric, _ in raw if (m := metric.get("model_name") or metric.get("model"))}
+        result.served_models = sorted(served) or None
     return result
 
 

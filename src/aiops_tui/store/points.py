@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 Labels = tuple[tuple[str, str], ...]
 SeriesKey = tuple[str, str, str, Labels]  # scenario, endpoint, metric, labels
@@ -16,6 +16,10 @@ class SeriesPoints:
     labels: dict[str, str]
     ts: list[float]
     values: list[float]
+    # Running total of what counter resets added back up to each point (see
+    # ``signals.rates``), kept by the in-memory window so a window's increase is two lookups,
+    # not a walk over its points. Empty where nobody kept it.
+    carry: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,11 @@ class RecentWindow:
             self._by_scenario.setdefault(key[0], []).append(points)
         if points.ts and ts <= points.ts[-1]:
             return  # a replayed or out-of-order stamp would break the window math
+        if points.values:
+            previous = points.values[-1]
+            points.carry.append(points.carry[-1] + (previous if value < previous else 0.0))
+        else:
+            points.carry.append(0.0)
         points.ts.append(ts)
         points.values.append(value)
 
@@ -42,6 +47,7 @@ class RecentWindow:
             if cut:
                 del points.ts[:cut]
                 del points.values[:cut]
+                del points.carry[:cut]
             if not points.ts:
                 del self._series[key]
                 kept = self._by_scenario[key[0]]
