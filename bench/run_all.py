@@ -1,4 +1,4 @@
-"""Run every benchmark in turn and print their figures.
+"""Run every benchmark in turn and print their figures (about 25 minutes).
 
     python3 -m bench.run_all            # from the repository root
 """
@@ -11,7 +11,7 @@ import sys
 BENCHES = [["bench.cold_start"], ["bench.scrape_store"], ["bench.fleet_refresh"],
            ["bench.scenario_view", "--prometheus"], ["bench.alert_eval"],
            ["bench.drill_latency"], ["bench.terminal_bytes"], ["bench.audit_verify"],
-           ["bench.action_latency"]]
+           ["bench.action_latency"], ["bench.fleet_scale"]]
 
 
 def main() -> int:
