@@ -128,3 +128,14 @@ def test_the_windows_running_reset_total_gives_the_walked_increase() -> None:
             walked = increase(points.ts, points.values, start, now)
             assert not math.isnan(walked)
             assert increase(points.ts, points.values, start, now, points.carry) == walked
+
+
+def test_a_non_finite_value_leaves_the_window_walking_not_wrong() -> None:
+    recent = RecentWindow(span=100.0, metrics={"prompt_tokens_total"})
+    key = ("s", "e", "prompt_tokens_total", ())
+    for i, v in enumerate([1.0, 2.0, math.inf, 3.0, 4.0, 5.0, 6.0]):
+        recent.add(key, 10.0 * i, v)
+    recent.prune(130.0)  # the infinite point has gone; the window still walks
+    (points,) = list(recent)
+    assert increase(points.ts, points.values, 35.0, 60.0, points.carry) == pytest.approx(
+        increase(points.ts, points.values, 35.0, 60.0)) == pytest.approx(2.0 * 25 / 20)

@@ -192,7 +192,7 @@ class Runtime:
                 return self.last
         assert self._collector is not None and self.store is not None
         started = time.perf_counter()
-        if self._backfill_due:  # beside the first collection, so it delays no picture
+        if self._backfill_due:  # beside the first collection, not before it
             self._backfill_due = False
             collection, backfill = await asyncio.gather(self._collector.collect(),
                                                         self._backfill())
@@ -216,7 +216,10 @@ class Runtime:
         newest = recent.newest()
         start = now - recent.span if newest is None else max(now - recent.span,
                                                               newest + self.interval)
-        return await self._collector.backfill(start, now - self.interval, self.interval)
+        try:
+            return await self._collector.backfill(start, now - self.interval, self.interval)
+        except Exception:  # the window then fills as the console runs; the cycle goes on
+            return []
 
     def _write_backfill(self, collections: list[Collection]) -> None:
         with self._store_lock:

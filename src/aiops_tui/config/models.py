@@ -65,8 +65,9 @@ class Endpoint(Strict):
     def series_labels(self) -> dict[str, str]:
         if self.match is not None:
             return dict(self.match)
-        # As Prometheus 3 labels a target: the port only when the URL spells one out.
-        return {"instance": urlsplit(str(self.url)).netloc}
+        # As Prometheus 3 labels a target: the port only where the URL has one (a scheme's
+        # default port, such as :80, is dropped when the URL is read); never credentials.
+        return {"instance": urlsplit(str(self.url)).netloc.rsplit("@", 1)[-1]}
 
     @property
     def serves_model(self) -> bool:
@@ -274,8 +275,10 @@ class Source(Strict):
         if self.url.username or self.url.password:
             raise ValueError("url: no credentials in the URL; use token_env or "
                              "username/password_env")
-        if not all(v.isascii() for v in (self.tenant or "", *self.headers.values())):
-            raise ValueError("tenant and header values must be ASCII (HTTP headers are)")
+        if not all(v.isascii() and v.isprintable()
+                   for v in (self.tenant or "", *self.headers.values())):
+            raise ValueError("tenant and header values must be printable ASCII (HTTP "
+                             "headers are)")
         if (self.username is None) != (self.password_env is None):
             raise ValueError("basic auth needs both username and password_env")
         if self.token_env and self.username:

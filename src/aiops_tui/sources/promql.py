@@ -283,10 +283,14 @@ class PromSource:
         try:
             found = await self.ask("/api/v1/query",
                                    {"query": selector(batch), "time": f"{at:.3f}"})
+            latency = (time.monotonic() - started) * 1000
+            return await asyncio.to_thread(_instant_results, batch, found, at, latency)
         except FetchError as exc:
             return [_failed(t, at, exc, started) for t in batch]
-        latency = (time.monotonic() - started) * 1000
-        return await asyncio.to_thread(_instant_results, batch, found, at, latency)
+        except Exception as exc:  # a bug must not sink the cycle: the batch says what it was
+            failed = FetchError(State.DOWN, scrub(f"{self.label}: unexpected "
+                                                  f"{type(exc).__name__}: {exc}", self._secrets))
+            return [_failed(t, at, failed, started) for t in batch]
 
     async def backfill(self, targets: Sequence[Target], start: float, end: float, step: float
                        ) -> list[tuple[float, list[EndpointResult]]]:

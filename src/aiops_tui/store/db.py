@@ -519,7 +519,9 @@ class Store:
                 self.con.execute("CREATE TEMP TABLE IF NOT EXISTS alerts_staged AS "
                                  "SELECT * FROM alerts LIMIT 0")
                 self.con.execute("DELETE FROM alerts_staged")
-                self._append("alerts_staged", [vars_of(r) for r in rows])
+                # One row per alert, the last given (an upsert of two would keep the first).
+                latest = {(r.scenario, r.rule): r for r in rows}
+                self._append("alerts_staged", [vars_of(r) for r in latest.values()])
                 self.con.execute("INSERT OR REPLACE INTO alerts SELECT * FROM alerts_staged")
             self._append("alert_events", [vars_of(e) for e in events])
 

@@ -18,7 +18,8 @@ class SeriesPoints:
     values: list[float]
     # Running total of what counter resets added back up to each point (see
     # ``signals.rates``), kept by the in-memory window so a window's increase is two lookups,
-    # not a walk over its points. Empty where nobody kept it.
+    # not a walk over its points. Empty where nobody kept it, or once a non-finite value
+    # made it useless.
     carry: list[float] = field(default_factory=list)
 
 

@@ -8,6 +8,7 @@ from the file once when the store opens, and the store remains the record for hi
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Collection, Iterator
 
@@ -31,11 +32,15 @@ class RecentWindow:
             self._by_scenario.setdefault(key[0], []).append(points)
         if points.ts and ts <= points.ts[-1]:
             return  # a replayed or out-of-order stamp would break the window math
-        if points.values:
-            previous = points.values[-1]
-            points.carry.append(points.carry[-1] + (previous if value < previous else 0.0))
-        else:
+        if not points.values:
             points.carry.append(0.0)
+        elif points.carry:  # empty once a non-finite value made it useless: walk instead
+            previous = points.values[-1]
+            carried = points.carry[-1] + (previous if value < previous else 0.0)
+            if math.isfinite(carried):
+                points.carry.append(carried)
+            else:
+                points.carry.clear()
         points.ts.append(ts)
         points.values.append(value)
 
@@ -47,7 +52,8 @@ class RecentWindow:
             if cut:
                 del points.ts[:cut]
                 del points.values[:cut]
-                del points.carry[:cut]
+                if points.carry:
+                    del points.carry[:cut]
             if not points.ts:
                 del self._series[key]
                 kept = self._by_scenario[key[0]]
