@@ -226,7 +226,10 @@ def test_counters_without_total_and_replicas_keep_apart() -> None:
     ({"kind": "prometheus", "url": "http://p:9090", "username": "u"},
      "needs both username and password_env"),
     ({"kind": "prometheus", "url": "http://bob:hunter2@p:9090"}, "no credentials in the URL"),
-    ({"kind": "prometheus", "url": "http://p:9090", "tenant": "équipe"}, "must be ASCII"),
+    ({"kind": "prometheus", "url": "http://p:9090", "tenant": "équipe"},
+     "must be printable ASCII"),
+    ({"kind": "prometheus", "url": "http://p:9090", "headers": {"X-Team": "a\r\nX-Evil: 1"}},
+     "must be printable ASCII"),
 ])
 def test_a_source_that_cannot_work_is_refused(source: dict, error: str) -> None:
     with pytest.raises(ValidationError, match=error):
