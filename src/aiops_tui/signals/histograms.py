@@ -8,7 +8,6 @@ instead of a plausible wrong number.
 
 from __future__ import annotations
 
-import functools
 import math
 from bisect import bisect_right
 from collections import defaultdict
@@ -29,15 +28,12 @@ def window_quantiles(buckets: Sequence[SeriesPoints], qs: Sequence[float], start
     do not add up to one distribution.
     """
     nan = [math.nan] * len(qs)
-    groups: dict[tuple[str, tuple[tuple[str, str], ...]], list] = defaultdict(list)
+    groups: dict[str, list] = defaultdict(list)
     for s in buckets:
-        bound = _bound(s.labels.get("le"))
+        bound = s.bound
         lo, hi = bisect_right(s.ts, start), bisect_right(s.ts, end)
         if bound is not None and hi > lo:
-            # Label dicts keep one key order for every series (they are made from sorted
-            # pairs), so the rest of the labels name the histogram as they are.
-            others = tuple((k, v) for k, v in s.labels.items() if k != "le")
-            groups[(s.endpoint, others)].append((s, bound, lo, hi))
+            groups[s.histogram].append((s, bound, lo, hi))
     if not groups:
         return nan, "no samples in the window"
     # Every bucket of one histogram is scraped together: differing spans mean buckets came
@@ -66,13 +62,3 @@ def window_quantiles(buckets: Sequence[SeriesPoints], qs: Sequence[float], start
         return nan, "no requests in the window"
     values = histogram_quantiles(qs, deltas.items())
     return values, "" if not any(math.isnan(v) for v in values) else "too few buckets"
-
-
-@functools.lru_cache(maxsize=4096)
-def _bound(le: str | None) -> float | None:
-    """A bucket's upper bound, or None for a series that is not a well-formed bucket."""
-    try:
-        bound = float(le) if le is not None else math.nan
-    except ValueError:
-        return None
-    return None if math.isnan(bound) else bound

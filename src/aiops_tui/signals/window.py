@@ -10,6 +10,7 @@ increases over whole minutes, which is what a 15m-7d window or one chart step ne
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -77,20 +78,22 @@ def _finish(fig: Figures, why: str, ttft_why: str, duration: float, window: Wind
     return fig
 
 
-def _total(series: Sequence[SeriesPoints], metric: str, window: Window) -> float:
-    """Sum of the per-series increases of ``metric`` (PromQL ``sum(increase(...))``); NaN if
-    no series has two samples in the window."""
-    deltas = [increase(s.ts, s.values, window.start, window.end, s.carry)
-              for s in series if s.metric == metric]
+def _total(series: Sequence[SeriesPoints], window: Window) -> float:
+    """Sum of the per-series increases (PromQL ``sum(increase(...))``) of one metric's
+    series; NaN if none has two samples in the window."""
+    deltas = [increase(s.ts, s.values, window.start, window.end, s.carry) for s in series]
     valid = [d for d in deltas if not math.isnan(d)]
     return math.fsum(valid) if valid else math.nan
 
 
 def from_samples(series: Sequence[SeriesPoints], window: Window) -> Figures:
     """Exact figures from raw samples, the way Prometheus computes them."""
+    by_metric: dict[str, list[SeriesPoints]] = defaultdict(list)
+    for s in series:
+        by_metric[s.metric].append(s)
 
     def quantiles(metric: str, qs: Sequence[float]) -> tuple[list[float], str]:
-        buckets = [s for s in series if s.metric == metric]
+        buckets = by_metric.get(metric)
         if not buckets:
             return [math.nan] * len(qs), ""
         return window_quantiles(buckets, qs, window.start, window.end)
@@ -98,8 +101,8 @@ def from_samples(series: Sequence[SeriesPoints], window: Window) -> Figures:
     latency, why = quantiles("e2e_latency_seconds_bucket", (0.5, 0.95, 0.99))
     ttft, ttft_why = quantiles("ttft_seconds_bucket", (0.95, 0.99))
     fig = Figures(quantiles=dict(zip(LATENCY + TTFT, latency + ttft, strict=True)),
-                  totals={m: _total(series, m, window) for m in TOTALS})
-    duration = _total(series, "request_duration_seconds_total", window)
+                  totals={m: _total(by_metric.get(m, ()), window) for m in TOTALS})
+    duration = _total(by_metric.get("request_duration_seconds_total", ()), window)
     return _finish(fig, why, ttft_why, duration, window)
 
 

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from aiops_tui.store.points import Labels, SeriesKey, SeriesPoints
+from aiops_tui.store.points import Labels, SeriesKey, SeriesPoints, bucket_bound
 
 MINUTE = 60.0
 HOUR = 3600.0
@@ -125,14 +125,6 @@ class _Open:
     status: tuple[dict[str, float | None], str, dict[str, str | None]] | None = None
 
 
-def _bound(le: str) -> float | None:
-    try:
-        value = float(le)
-    except ValueError:
-        return None
-    return None if math.isnan(value) else value
-
-
 class MinuteRollup:
     """Folds each cycle's samples into per-scenario minutes; hands closed minutes out."""
 
@@ -157,7 +149,7 @@ class MinuteRollup:
             labels = tuple(sorted(s.labels.items()))
             self._last[(s.scenario, s.endpoint, s.metric, labels)] = s.values[-1]
             le = s.labels.get("le")
-            bound = _bound(le) if le is not None else None
+            bound = bucket_bound(le) if le is not None else None
             if s.metric in HISTOGRAMS and bound is not None:
                 rest = tuple(kv for kv in labels if kv[0] != "le")
                 layouts[(s.scenario, s.endpoint, s.metric, rest)].append(bound)
@@ -181,7 +173,7 @@ class MinuteRollup:
                                                            value)
             elif metric in HISTOGRAMS:
                 le = dict(labels).get("le")
-                bound = _bound(le) if le is not None else None
+                bound = bucket_bound(le) if le is not None else None
                 if bound is not None:
                     rest = tuple(kv for kv in labels if kv[0] != "le")
                     histograms[(metric, rest)].append((bound, self._delta(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass, field
 
 Labels = tuple[tuple[str, str], ...]
@@ -21,6 +23,28 @@ class SeriesPoints:
     # not a walk over its points. Empty where nobody kept it, or once a non-finite value
     # made it useless.
     carry: list[float] = field(default_factory=list)
+    # A histogram bucket's upper bound (None if ``le`` is missing or not a number) and the
+    # histogram it belongs to (its endpoint and other labels, as one string: its hash is
+    # kept), worked out once rather than for every window read.
+    bound: float | None = field(init=False, default=None)
+    histogram: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        le = self.labels.get("le")
+        if le is not None:
+            object.__setattr__(self, "bound", bucket_bound(le))
+            object.__setattr__(self, "histogram", "\0".join(
+                [self.endpoint, *(f"{k}={v}" for k, v in self.labels.items() if k != "le")]))
+
+
+@functools.lru_cache(maxsize=4096)
+def bucket_bound(le: str) -> float | None:
+    """A bucket's upper bound, or None where ``le`` is not a number."""
+    try:
+        bound = float(le)
+    except ValueError:
+        return None
+    return None if math.isnan(bound) else bound
 
 
 @dataclass(frozen=True, slots=True)
