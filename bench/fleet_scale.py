@@ -48,37 +48,30 @@ from urllib.parse import urlsplit
 import httpx
 import yaml
 
-from aiops_tui.config import load_config
-from aiops_tui.config.models import Config
 from aiops_tui.sources.scrape import METRICS_KINDS
 from bench import week_store
 from bench.harness import ROOT, Console, machine, pct
 
 INTERVAL_S = 5.0  # the console's default
 PROMETHEUS_SCRAPE_S = 15
+DEMO_SCENARIOS = 4  # the originals, which keep their eval and index feeds
 TICK_HZ = os.sysconf("SC_CLK_TCK")
 
 
-def scaled(fleet: Config, scenarios: int, via: str | None) -> dict:
-    """The running fleet's config with its scenarios copied to ``scenarios`` ids; with
-    ``via`` (a Prometheus base URL), each endpoint is matched there by its own job."""
-    doc = fleet.model_dump(mode="json", exclude_none=True)
-    originals = doc["scenarios"]
-    copies = []
-    for i in range(scenarios):
-        scenario = json.loads(json.dumps(originals[i % len(originals)]))
-        scenario["id"] = f"{scenario['id']}-{i:04d}"
-        scenario["name"] = f"{scenario['name']} #{i:04d}"
-        if i >= len(originals):
+def scaled(scenarios: int, via: str | None) -> dict:
+    """The demo config's scenarios copied to ``scenarios`` ids (``week_store.fleet_config``:
+    the demo fleet's addresses), feeds kept on the originals only; with ``via`` (a
+    Prometheus base URL), each endpoint is matched there by its own job."""
+    doc = week_store.fleet_config(scenarios, INTERVAL_S).model_dump(mode="json",
+                                                                     exclude_none=True)
+    for i, scenario in enumerate(doc["scenarios"]):
+        if i >= DEMO_SCENARIOS:
             scenario.pop("evals", None)
             scenario.pop("index", None)
         if via:
             for endpoint in scenario["endpoints"]:
                 if endpoint["kind"] in METRICS_KINDS:
                     endpoint["match"] = {"job": f"{scenario['id']}/{endpoint['name']}"}
-        copies.append(scenario)
-    doc["scenarios"] = copies
-    doc["console"]["interval_s"] = INTERVAL_S
     if via:
         doc["source"] = {"kind": "prometheus", "url": via, "timeout_s": 20}
     return doc
@@ -132,20 +125,20 @@ def wait_scraped(base: str, jobs: int, timeout: float) -> float:
     raise TimeoutError(f"Prometheus did not scrape {jobs} jobs twice in {timeout:.0f} s")
 
 
-def live_run(fleet: Config, scenarios: int, mode: str, settle: float, measure: float
+def live_run(scenarios: int, mode: str, settle: float, measure: float
              ) -> dict[str, float | str]:
     work = Path(tempfile.mkdtemp(prefix=f"aiops-scale-{scenarios}-"))
     prometheus = None
     try:
         via = None
         if mode == "prometheus":
-            prometheus, via = start_prometheus(scaled(fleet, scenarios, None), work)
-            doc = scaled(fleet, scenarios, via)
+            prometheus, via = start_prometheus(scaled(scenarios, None), work)
+            doc = scaled(scenarios, via)
             jobs = len(scrape_jobs(doc)["scrape_configs"])
             print(f"    prometheus: {jobs} jobs scraped twice after "
                   f"{wait_scraped(via, jobs, 300):.0f} s", flush=True)
         else:
-            doc = scaled(fleet, scenarios, None)
+            doc = scaled(scenarios, None)
         config = work / "fleet.yaml"
         config.write_text(yaml.safe_dump(doc, sort_keys=False))
         store = work / "store.duckdb"
@@ -222,7 +215,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"console interval {INTERVAL_S:g} s, settle {args.settle:g} s, measure "
           f"{args.measure:g} s; Prometheus scrapes every {PROMETHEUS_SCRAPE_S} s")
     demo = ROOT / "config" / "demo.yaml"
-    fleet_config, _ = load_config(demo)
     fleet = subprocess.Popen([sys.executable, "-m", "aiops_tui", "fleet", "--config", str(demo)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rows = []
@@ -236,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
                           f"{args.scrape_up_to})")
                     continue
                 print(f"  {size} scenarios, {mode}…", flush=True)
-                rows.append((size, mode, live_run(fleet_config, size, mode, args.settle,
+                rows.append((size, mode, live_run(size, mode, args.settle,
                                                   args.measure)))
     finally:
         fleet.terminate()

@@ -25,6 +25,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import httpx
@@ -86,8 +87,9 @@ class Target:
     scenario: str
     endpoint: Endpoint
 
-    @property
+    @cached_property
     def labels(self) -> dict[str, str]:
+        """Its match, worked out once: every cycle reads it several times per endpoint."""
         return self.endpoint.series_labels
 
 
@@ -220,10 +222,10 @@ def result_for(target: Target, raw: list[tuple[dict[str, str], float]], at: floa
     result = EndpointResult(target.scenario, endpoint.name, endpoint.kind, at=at,
                             latency_ms=latency_ms)
     result.samples, up = samples(raw, target)
-    shown = ", ".join(f"{k}={v!r}" for k, v in sorted(target.labels.items()))
     if up and 1.0 not in up:
         result.state, result.reason = State.DOWN, "Prometheus' last scrape of it failed (up 0)"
     elif not result.samples:
+        shown = ", ".join(f"{k}={v!r}" for k, v in sorted(target.labels.items()))
         result.state, result.reason = (State.BAD_PAYLOAD, f"no {endpoint.kind} metrics "
                                        f"in Prometheus for {shown}") if up else (
             State.DOWN, f"no series in Prometheus match {shown}")
@@ -270,8 +272,11 @@ class PromSource:
             raise FetchError(exc.state, scrub(f"{self.label}: {exc.reason}",
                                               self._secrets)) from exc
         except Exception as exc:  # a bug or an odd environment must not sink the cycle
-            raise FetchError(State.DOWN, scrub(
-                f"{self.label}: unexpected {type(exc).__name__}: {exc}", self._secrets)) from exc
+            raise self._unexpected(exc) from exc
+
+    def _unexpected(self, exc: Exception) -> FetchError:
+        return FetchError(State.DOWN, scrub(f"{self.label}: unexpected {type(exc).__name__}: "
+                                            f"{exc}", self._secrets))
 
     async def collect(self, targets: Sequence[Target], at: float) -> list[EndpointResult]:
         """Every target's series as of ``at``, one query per batch, batches concurrently."""
@@ -288,9 +293,7 @@ class PromSource:
         except FetchError as exc:
             return [_failed(t, at, exc, started) for t in batch]
         except Exception as exc:  # a bug must not sink the cycle: the batch says what it was
-            failed = FetchError(State.DOWN, scrub(f"{self.label}: unexpected "
-                                                  f"{type(exc).__name__}: {exc}", self._secrets))
-            return [_failed(t, at, failed, started) for t in batch]
+            return [_failed(t, at, self._unexpected(exc), started) for t in batch]
 
     async def backfill(self, targets: Sequence[Target], start: float, end: float, step: float
                        ) -> list[tuple[float, list[EndpointResult]]]:

@@ -97,6 +97,8 @@ class Store:
         self.con = con
         self.path = path
         self._migrate()
+        # Where ``save_alerts`` stages its rows (this connection's, gone when it closes).
+        con.execute("CREATE TEMP TABLE alerts_staged AS SELECT * FROM alerts LIMIT 0")
         self._series: dict[SeriesKey, int] = {
             (s, e, m, tuple(sorted(json.loads(lab).items()))): sid
             for sid, s, e, m, lab in con.sql(
@@ -516,8 +518,6 @@ class Store:
             if rows:
                 # Staged through the appender: ``executemany`` upserts a row at a time, and a
                 # big fleet's first judgement changes every alert (18,000 for 1,000 scenarios).
-                self.con.execute("CREATE TEMP TABLE IF NOT EXISTS alerts_staged AS "
-                                 "SELECT * FROM alerts LIMIT 0")
                 self.con.execute("DELETE FROM alerts_staged")
                 # One row per alert, the last given (an upsert of two would keep the first).
                 latest = {(r.scenario, r.rule): r for r in rows}
