@@ -23,7 +23,8 @@ from aiops_tui.config.models import Source
 from aiops_tui.runtime import Runtime
 from aiops_tui.signals.status import FleetSnapshot
 from aiops_tui.sources import promql
-from aiops_tui.sources.scrape import FetchError, State
+from aiops_tui.sources.collector import by_interval
+from aiops_tui.sources.scrape import EndpointResult, FetchError, State
 from aiops_tui.ui.fleet_view import COLUMNS
 
 READ_S = 0.25  # each console's pace, as Prometheus scrapes
@@ -37,7 +38,7 @@ def reading_prometheus(config: Config, base: str, **source: object) -> Config:
 async def test_fleet_view_shows_the_same_values_read_from_prometheus(under_prometheus,
                                                                      tmp_path: Path) -> None:
     config, base, clock = under_prometheus
-    # Traffic only Prometheus saw: the querying console starts with it, read by query_range.
+    # Traffic only Prometheus saw: the querying console's first read reaches back over it.
     for _ in range(3):
         clock.now += 10
         await asyncio.sleep(4 * READ_S)
@@ -47,7 +48,7 @@ async def test_fleet_view_shows_the_same_values_read_from_prometheus(under_prome
     assert all(firsts)
     scraped_first, queried_first = firsts
     by_id = {s.id: s for s in queried_first.scenarios}
-    for s in scraped_first.scenarios:  # one scrape has no window; the backfill has one
+    for s in scraped_first.scenarios:  # one scrape has no window; the first read has one
         if s.id in ("support-chat", "code-review"):
             assert s.p95_s is None
             assert by_id[s.id].p95_s > 0 and by_id[s.id].tokens_per_min > 0
@@ -104,7 +105,7 @@ async def test_fleet_view_shows_the_same_values_read_from_prometheus(under_prome
 async def test_the_query_apis_complaints_become_messages(under_prometheus) -> None:
     _, base, _ = under_prometheus
     async with httpx.AsyncClient() as client:
-        source = promql.PromSource(Source(kind="prometheus", url=base), client)
+        source = promql.PromSource(Source(kind="prometheus", url=base), client, overlap=1)
         with pytest.raises(FetchError) as malformed:
             await source.ask("/api/v1/query", {"query": "sum(up"})
         assert "rejected the query as malformed (bad_data, HTTP 400)" in malformed.value.reason
@@ -115,7 +116,7 @@ async def test_the_query_apis_complaints_become_messages(under_prometheus) -> No
         assert unevaluable.value.reason.startswith(f"{source.label}: ")
         with pytest.raises(FetchError) as wrong_base:
             await promql.PromSource(Source(kind="prometheus", url=base + "/prometheus"),
-                                    client).ask("/api/v1/query", {"query": "up"})
+                                    client, overlap=1).ask("/api/v1/query", {"query": "up"})
         assert "HTTP 404, no query API here" in wrong_base.value.reason
 
 
@@ -146,7 +147,7 @@ async def test_a_query_api_that_never_answers_times_out() -> None:
         base = f"http://127.0.0.1:{silent.getsockname()[1]}"
         async with httpx.AsyncClient() as client:
             source = promql.PromSource(Source(kind="prometheus", url=base, timeout_s=0.3),
-                                       client)
+                                       client, overlap=1)
             with pytest.raises(FetchError) as slow:
                 await source.ask("/api/v1/query", {"query": "up"})
     assert slow.value.state is State.DOWN
@@ -194,10 +195,10 @@ def test_a_batch_selects_its_endpoints_by_label_and_hands_each_its_own() -> None
     # Characters beyond the BMP stay as they are: JSON's surrogate escapes are not PromQL's.
     assert promql.selector(groups[1]).endswith('job="dcgm", node="gpu \\"2\\" ✓😀"}')
     series = promql.Series(metric={"__name__": "up", "instance": "10.0.0.2:8000"},
-                           value=(0.0, "1"))
+                           values=[(0.0, "1")])
     assert [t.scenario for t in promql.Owners(groups[0]).of(series)] == ["b"]
     other = promql.Series(metric={"__name__": "up", "instance": "10.0.0.3:8000"},
-                          value=(0.0, "1"))
+                          values=[(0.0, "1")])
     assert promql.Owners(groups[0]).of(other) == []
 
 
@@ -216,6 +217,71 @@ def test_counters_without_total_and_replicas_keep_apart() -> None:
     assert down.state is State.DOWN and "up 0" in down.reason
     empty = promql.result_for(target, [], 0.0, 1.0)
     assert empty.state is State.DOWN and "no series in Prometheus match job='tgi'" in empty.reason
+
+
+def _answer(*series: tuple[dict[str, str], list[tuple[float, str]]]) -> list[promql.Series]:
+    return [promql.Series(metric=m, values=v) for m, v in series]
+
+
+def test_reads_hand_out_each_scrape_once_with_the_time_prometheus_made_it() -> None:
+    config = Config.model_validate({"scenarios": [_scenario("a", [
+        {"name": "t", "kind": "tgi", "url": "http://tgi:80", "match": {"job": "tgi"}}])]})
+    target = promql.Target("a", config.scenarios[0].endpoints[0])
+    ok = {"__name__": "tgi_request_success", "job": "tgi", "instance": "pod-1"}
+    up = {"__name__": "up", "job": "tgi", "instance": "pod-1"}
+    seen = {target.key: promql.Seen(floor=100.0)}
+    # The first read looks back past the floor: what is at or before it is the store's.
+    first = promql.take([target], seen, _answer(
+        (ok, [(90.0, "1"), (95.0, "2"), (105.0, "3"), (110.0, "4")]),
+        (up, [(90.0, "1"), (95.0, "1"), (105.0, "1"), (110.0, "1")])), 112.0, 3.0)
+    assert [(r.at, [s.value for s in r.samples]) for r in first.scrapes] == [
+        (105.0, [3.0]), (110.0, [4.0])]
+    [now] = first.current
+    assert (now.at, now.state, now.samples, now.latency_ms) == (112.0, State.UP, [], 3.0)
+    # The next read overlaps the last: the scrape at 110 is not handed out twice.
+    again = promql.take([target], seen, _answer((ok, [(110.0, "4"), (115.0, "5")]),
+                                                (up, [(110.0, "1"), (115.0, "1")])), 117.0, 1.0)
+    assert [(r.at, r.samples[0].value) for r in again.scrapes] == [(115.0, 5.0)]
+    # Nothing new while Prometheus has not scraped again: still up, nothing handed out.
+    quiet = promql.take([target], seen, _answer((ok, [(115.0, "5")])), 125.0, 1.0)
+    assert quiet.scrapes == [] and quiet.current[0].state is State.UP
+    # Three of its 5 s intervals without a scrape: down, saying since when.
+    gone = promql.take([target], seen, [], 131.0, 1.0)
+    assert gone.current[0].state is State.DOWN
+    assert gone.current[0].reason == ("no sample of it in Prometheus for 16s "
+                                      "(it was scraped every 5s)")
+
+
+def test_a_first_read_judges_the_state_before_the_floor_and_replicas_apart() -> None:
+    config = Config.model_validate({"scenarios": [_scenario("a", [
+        {"name": "t", "kind": "tgi", "url": "http://tgi:80", "match": {"job": "tgi"}}])]})
+    target = promql.Target("a", config.scenarios[0].endpoints[0])
+
+    def up(pod: str) -> dict[str, str]:
+        return {"__name__": "up", "job": "tgi", "instance": pod}
+
+    ok = {"__name__": "tgi_request_success", "job": "tgi", "instance": "pod-2"}
+    seen = {target.key: promql.Seen(floor=100.0)}
+    read = promql.take([target], seen, _answer(
+        (up("pod-1"), [(80.0, "1"), (95.0, "0")]),  # its last scrape before the floor failed
+        (up("pod-2"), [(96.0, "1"), (101.0, "1")]), (ok, [(96.0, "7"), (101.0, "8")])),
+        102.0, 1.0)
+    assert [(r.at, r.samples) for r in read.scrapes] == [
+        (101.0, [("requests_ok_total", (("instance", "pod-2"),), 8.0)])]
+    assert read.current[0].state is State.UP  # one replica is up
+    only_down = {target.key: promql.Seen(floor=100.0)}
+    read = promql.take([target], only_down, _answer((up("pod-1"), [(95.0, "0")])), 102.0, 1.0)
+    assert read.scrapes == []
+    assert read.current[0].state is State.DOWN and "up 0" in read.current[0].reason
+    nothing = promql.take([target], {target.key: promql.Seen(floor=100.0)}, [], 102.0, 1.0)
+    assert "no series in Prometheus match job='tgi'" in nothing.current[0].reason
+
+
+def test_scrapes_are_stored_in_the_interval_they_were_made_in() -> None:
+    scrapes = [EndpointResult("a", "t", "tgi", at=at) for at in (80.0, 81.0, 92.0, 99.0)]
+    steps = by_interval(scrapes, 100.0, 5.0)
+    assert [(c.at, [r.at for r in c.endpoints]) for c in steps] == [
+        (80.0, [80.0]), (85.0, [81.0]), (95.0, [92.0]), (100.0, [99.0])]
 
 
 @pytest.mark.parametrize(("source", "error"), [

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from aiops_tui.store.audit_chain import Sealed
     from aiops_tui.store.db import Store
     from aiops_tui.store.minutes import MinuteRow
-    from aiops_tui.store.points import AlertEvent, EvalRow, ManifestRow
+    from aiops_tui.store.points import AlertEvent, EvalRow, ManifestRow, SeriesPoints
 
 RETENTION_EVERY_S = 3600.0
 STALE_AFTER_INTERVALS = 3
@@ -89,7 +89,7 @@ class Runtime:
         self.holder = ""
         self.store: Store | None = None
         self._collector: Collector | None = None
-        self._backfill_due = False  # a writer fills the window it missed, once, from the API
+        self._first_read = False  # a writer's first read reaches back over what it missed
         self._last_ok: dict[tuple[str, str], float] = {}
         self._last_retention = 0.0
         # The store is used from worker threads; closing it must wait for the one in flight
@@ -126,7 +126,7 @@ class Runtime:
             self.mode, self.holder = Mode.WRITER, f"PID {os.getpid()}"
             self.last = None  # the old writer's picture: detail() waits for our own
         self._collector = Collector(self.config, self.clock)
-        self._backfill_due = True
+        self._first_read = True
         settle_heap()
         return self.mode
 
@@ -192,41 +192,25 @@ class Runtime:
                 return self.last
         assert self._collector is not None and self.store is not None
         started = time.perf_counter()
-        if self._backfill_due:  # beside the first collection, not before it
-            self._backfill_due = False
-            collection, backfill = await asyncio.gather(self._collector.collect(),
-                                                        self._backfill())
-            if backfill:
-                await asyncio.to_thread(self._write_backfill, backfill)
-        else:
-            collection = await self._collector.collect()
+        since = None
+        if self._first_read:
+            self._first_read = False
+            since = self._missed_from()
+        collection = await self._collector.collect(since)
         # ``_record`` sets ``last`` under the store lock; an ack since may have updated it.
         snapshot = await asyncio.to_thread(self._record, collection, started)
         self._send()
         return snapshot
 
-    async def _backfill(self) -> list[Collection]:
-        """With a Prometheus source: the part of the fleet window before this console took the
-        store (or since it last wrote), read with ``query_range``, so the first picture is
-        a whole window. Older gaps stay gaps: long windows read the console's own rollups."""
-        assert self._collector is not None and self.store is not None
+    def _missed_from(self) -> float:
+        """Where the fleet window this console missed starts: before it took the store, or
+        since it last wrote. With a query API the first read fills it from there, so the first
+        picture is a whole window; older gaps stay gaps (long windows read the rollups)."""
+        assert self.store is not None and self.store.recent is not None
         recent = self.store.recent
-        assert recent is not None
         now = self.clock()
         newest = recent.newest()
-        start = now - recent.span if newest is None else max(now - recent.span,
-                                                              newest + self.interval)
-        try:
-            return await self._collector.backfill(start, now - self.interval, self.interval)
-        except Exception:  # the window then fills as the console runs; the cycle goes on
-            return []
-
-    def _write_backfill(self, collections: list[Collection]) -> None:
-        with self._store_lock:
-            if self.store is None:
-                return
-            for collection in collections:
-                self.store.write_collection(collection)
+        return now - recent.span if newest is None else max(now - recent.span, newest)
 
     def _send(self) -> None:
         """Hand notifications to the dispatcher, which delivers them in the background."""
@@ -255,6 +239,8 @@ class Runtime:
 
     def _record_locked(self, collection: Collection, started: float) -> FleetSnapshot:
         assert self.store is not None
+        for earlier in collection.earlier:
+            self.store.write_collection(earlier)
         self.store.write_collection(collection)
         now = collection.at
         snapshot = self.compute(now, self._endpoint_statuses(collection))
@@ -479,9 +465,9 @@ class Runtime:
         from aiops_tui.signals.window import Window, from_rollup, from_samples
 
         assert self.store is not None and self.store.recent is not None
-        fresh = window.end - STALE_AFTER_INTERVALS * self.interval
         recent = self.store.recent.of(scenario.id)
-        gauges = [s for s in recent if s.metric in GAUGE_METRICS and s.ts[-1] >= fresh]
+        gauges = current_gauges([s for s in recent if s.metric in GAUGE_METRICS], endpoints,
+                                window.end - STALE_AFTER_INTERVALS * self.interval)
         if window.seconds <= self.store.recent.span:
             figures = from_samples([s for s in recent if s.metric in WINDOW_METRICS], window)
         else:
@@ -600,6 +586,21 @@ class Runtime:
                 name=name, kind=kind, state=str(state), reason=reason,
                 latency_ms=round(latency_ms, 1), served_models=served, last_ok=last_ok))
         return out
+
+
+def current_gauges(series: list[SeriesPoints], endpoints: list[EndpointStatus], fresh: float
+                   ) -> list[SeriesPoints]:
+    """The gauges sampled since ``fresh``, and those an endpoint that is not failing reported
+    in its newest scrape (per replica): a query API's scrapes may be further apart than the
+    console's cycles, and the endpoint's state already says when they stopped coming."""
+    live = {e.name for e in endpoints if e.state in ("up", "slow", "stale")}
+    newest: dict[tuple[str, str | None], float] = {}
+    for s in series:
+        if s.endpoint in live:
+            origin = (s.endpoint, s.labels.get("instance"))
+            newest[origin] = max(newest.get(origin, s.ts[-1]), s.ts[-1])
+    return [s for s in series if s.ts[-1] >= fresh or (
+        s.endpoint in live and s.ts[-1] >= newest[(s.endpoint, s.labels.get("instance"))])]
 
 
 def settle_heap() -> None:

@@ -8,8 +8,10 @@ directly.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -17,7 +19,7 @@ import httpx
 
 from aiops_tui.config.models import Config, Endpoint, JsonSource
 from aiops_tui.sources.documents import EvalRun, EvalRuns, IndexManifest
-from aiops_tui.sources.promql import PromSource, Target
+from aiops_tui.sources.promql import PromSource, Read, Target
 from aiops_tui.sources.scrape import (
     METRICS_KINDS,
     EndpointResult,
@@ -46,6 +48,21 @@ class Collection:
     feeds: list[FeedResult] = field(default_factory=list)
     eval_runs: dict[str, list[EvalRun]] = field(default_factory=dict)
     manifests: dict[str, IndexManifest] = field(default_factory=dict)
+    # Scrapes a query API handed over with the times they were made, a collection per console
+    # interval they fall in, oldest first: stored before this one. Its own endpoints then
+    # carry the states alone.
+    earlier: list[Collection] = field(default_factory=list)
+
+
+def by_interval(scrapes: list[EndpointResult], at: float, interval: float
+                ) -> list[Collection]:
+    """Timestamped scrapes (oldest first) as collections, one per ``interval`` before ``at``
+    they fall in, so each is folded into the minute it was made in."""
+    steps: dict[int, list[EndpointResult]] = defaultdict(list)
+    for scrape in scrapes:
+        steps[max(0, math.floor((at - scrape.at) / interval))].append(scrape)
+    return [Collection(at=at - k * interval, endpoints=steps[k])
+            for k in sorted(steps, reverse=True)]
 
 
 def auth_headers(endpoint: Endpoint) -> dict[str, str]:
@@ -73,7 +90,8 @@ class Collector:
         self.prometheus: PromSource | None = None
         self._targets: list[Target] = []
         if config.source.kind == "prometheus":
-            self.prometheus = PromSource(config.source, self._client)
+            self.prometheus = PromSource(config.source, self._client,
+                                         overlap=config.console.interval_s)
             self._targets = [Target(s.id, e) for s in config.scenarios for e in s.endpoints
                              if e.kind in METRICS_KINDS]
 
@@ -85,7 +103,9 @@ class Collector:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def collect(self) -> Collection:
+    async def collect(self, since: float | None = None) -> Collection:
+        """One cycle. ``since``: with a query API, the time before which the store already
+        holds the fleet's samples (default: one interval back), where its first read starts."""
         started = self.clock()
         limit = self.config.console.max_page_bytes
         endpoint_jobs = [
@@ -94,21 +114,22 @@ class Collector:
             for e in s.endpoints
             if self.prometheus is None or e.kind not in METRICS_KINDS
         ]
-        if self.prometheus is not None:
-            endpoint_jobs.append(self.prometheus.collect(self._targets, started))
         feed_jobs = []
         for s in self.config.scenarios:
             if s.evals:
                 feed_jobs.append(self._feed(s.id, "evals", s.evals, EvalRuns, limit))
             if s.index:
                 feed_jobs.append(self._feed(s.id, "index", s.index, IndexManifest, limit))
-        results = await asyncio.gather(*endpoint_jobs, *feed_jobs)
-        endpoints, feeds = results[:len(endpoint_jobs)], results[len(endpoint_jobs):]
-        results = [r for found in endpoints
-                   for r in (found if isinstance(found, list) else [found])]
+        scraped, feeds, read = await asyncio.gather(
+            asyncio.gather(*endpoint_jobs), asyncio.gather(*feed_jobs), self._query(started, since))
+        endpoints = list(scraped)
+        out = Collection(at=started)
+        if read is not None:
+            endpoints += read.current
+            out.earlier = by_interval(read.scrapes, started, self.config.console.interval_s)
         # Config order, as scraping gives: the scenario view lists endpoints in it.
-        results.sort(key=lambda r: self._order.get((r.scenario, r.endpoint), 0))
-        out = Collection(at=started, endpoints=results)
+        out.endpoints = sorted(endpoints,
+                               key=lambda r: self._order.get((r.scenario, r.endpoint), 0))
         for feed, document in feeds:
             out.feeds.append(feed)
             if isinstance(document, EvalRuns):
@@ -116,6 +137,13 @@ class Collector:
             elif isinstance(document, IndexManifest):
                 out.manifests[feed.scenario] = document
         return out
+
+    async def _query(self, at: float, since: float | None) -> Read | None:
+        if self.prometheus is None:
+            return None
+        interval = self.config.console.interval_s
+        return await self.prometheus.collect(self._targets, at,
+                                             at - interval if since is None else since)
 
     async def _feed(self, scenario: str, name: str, source: JsonSource, model: type,
                     limit: int) -> tuple[FeedResult, object | None]:
@@ -129,11 +157,3 @@ class Collector:
             result.state, result.reason = exc.state, exc.reason
         result.latency_ms = (time.monotonic() - started) * 1000
         return result, document
-
-    async def backfill(self, start: float, end: float, step: float) -> list[Collection]:
-        """The endpoints' series over ``[start, end]`` from the query API, a collection per
-        ``step`` (none when scraping: an endpoint's page holds only its present)."""
-        if self.prometheus is None or end <= start:
-            return []
-        found = await self.prometheus.backfill(self._targets, start, end, step)
-        return [Collection(at=at, endpoints=results) for at, results in found]

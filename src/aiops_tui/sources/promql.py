@@ -3,10 +3,11 @@
 When a Prometheus, Thanos, Mimir or VictoriaMetrics already scrapes the fleet, the console asks
 it, through ``/api/v1/query``, for the series it would otherwise read off each endpoint's page:
 the same families (``sources.families``), selected per endpoint by label equality (by default
-the ``instance`` a scrape of the endpoint's URL gets). It reads raw counters and buckets, not
-rates: the console's own window math, rollups and alert windows then work unchanged, and its
-figures are the ones scraping would give. At start, ``/api/v1/query_range`` fills the fleet
-window the console was not running for, so the first picture is a whole window.
+the ``instance`` a scrape of the endpoint's URL gets). It reads raw samples, counters and
+buckets as Prometheus stored them with the time it scraped them, not rates: the console's own
+window math, rollups and alert windows then work unchanged, and its figures are the ones
+scraping would give. The first read reaches back over the fleet window the console was not
+running for, so the first picture is a whole window.
 
 Endpoints of one kind that are matched on the same label names share one query (regex
 alternations, POSTed), whose series are then handed to each endpoint by exact label equality;
@@ -24,7 +25,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
@@ -37,6 +38,8 @@ from aiops_tui.sources.families import BY_KIND, KEEP_LABELS
 from aiops_tui.sources.scrape import EndpointResult, FetchError, State, fetch_body, scrub
 
 LABELS_READ = frozenset({*KEEP_LABELS, "Hostname", "hostname"})  # see ``exposition``
+LOOKBACK_S = 300.0  # as an instant query: a target's state is its scrape up to 5 min back
+STALE_SCRAPES = 3  # a target no scrape of which arrived for this many of its intervals is down
 BATCH = 50  # endpoints per query: long enough to save requests, short enough to read back
 BODY_LIMIT = 64 * 1024 * 1024  # a query answer for a big batch is larger than one page
 
@@ -62,14 +65,13 @@ STATUS_HINTS = {
 
 class Series(BaseModel):
     metric: dict[str, str]
-    value: tuple[float, str] | None = None  # an instant vector's sample
-    # A range query's samples. A factory: pydantic deep-copies a literal default for every
+    # A range selector's samples. A factory: pydantic deep-copies a literal default for every
     # series, which was a tenth of decoding a big answer.
     values: list[tuple[float, str]] = Field(default_factory=list)
 
 
 class Data(BaseModel):
-    resultType: Literal["vector", "matrix"]
+    resultType: Literal["matrix"]  # what a range selector answers
     result: list[Series]
 
 
@@ -86,6 +88,10 @@ class Target:
 
     scenario: str
     endpoint: Endpoint
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.scenario, self.endpoint.name
 
     @cached_property
     def labels(self) -> dict[str, str]:
@@ -235,13 +241,46 @@ def result_for(target: Target, raw: list[tuple[dict[str, str], float]], at: floa
     return result
 
 
+@dataclass
+class Seen:
+    """What the source has read of one endpoint, per ``instance`` (replicas one match selects
+    are scraped apart): the newest scrape taken, the time between its last two, and how that
+    scrape was judged. ``floor``: nothing at or before it is handed out (the store has it)."""
+
+    floor: float
+    newest: dict[str, float] = field(default_factory=dict)
+    spacing: dict[str, float] = field(default_factory=dict)
+    judged: dict[str, tuple[State, str, list[str] | None]] = field(default_factory=dict)
+    read_to: float | None = None  # the time of the last read that answered
+
+    def taken(self, instance: str) -> float:
+        return max(self.newest.get(instance, -math.inf), self.floor)
+
+
+@dataclass
+class Read:
+    """One read of the query API: each endpoint's state now, and its scrapes that are new,
+    each an ``EndpointResult`` stamped with the time Prometheus scraped it, oldest first."""
+
+    current: list[EndpointResult]
+    scrapes: list[EndpointResult]
+
+
 class PromSource:
     """A query API client for the life of the console, with its credentials from the
-    environment (never from the config, never shown: messages are scrubbed of them)."""
+    environment (never from the config, never shown: messages are scrubbed of them).
 
-    def __init__(self, source: Source, client: httpx.AsyncClient) -> None:
+    Each read asks for the raw samples since the last one (a range selector on
+    ``/api/v1/query``: samples with the time Prometheus scraped them), reaching ``overlap``
+    further back for a scrape committed after the last read's time, and hands out only
+    scrapes it has not handed out before. A Prometheus scraping every 15 s read every 5 s
+    costs one scrape's samples per 15 s, not three copies of it stamped 5 s apart.
+    """
+
+    def __init__(self, source: Source, client: httpx.AsyncClient, overlap: float) -> None:
         self.source = source
         self.client = client
+        self.overlap = overlap
         self.headers = dict(source.headers)
         if source.tenant:
             self.headers["X-Scope-OrgID"] = source.tenant
@@ -254,6 +293,8 @@ class PromSource:
             pair = base64.b64encode(f"{source.username}:{secret}".encode()).decode()
             self.headers["Authorization"] = f"Basic {pair}"
         self._secrets = {"a": self.headers.get("Authorization", ""), "s": secret}
+        self._seen: dict[tuple[str, str], Seen] = {}
+        self._reach = LOOKBACK_S  # the longest a read looks back: the first read's, or more
 
     @property
     def label(self) -> str:
@@ -278,68 +319,102 @@ class PromSource:
         return FetchError(State.DOWN, scrub(f"{self.label}: unexpected {type(exc).__name__}: "
                                             f"{exc}", self._secrets))
 
-    async def collect(self, targets: Sequence[Target], at: float) -> list[EndpointResult]:
-        """Every target's series as of ``at``, one query per batch, batches concurrently."""
-        return [r for group in await asyncio.gather(
-            *(self._instant(batch, at) for batch in batches(targets))) for r in group]
+    async def collect(self, targets: Sequence[Target], at: float, since: float) -> Read:
+        """Every target's state as of ``at`` and its scrapes not read before, one query per
+        batch, batches concurrently. ``since``: where a target read for the first time starts
+        handing out scrapes (the store holds what came before); its state is judged from up
+        to ``LOOKBACK_S`` back, as an instant query would."""
+        for t in targets:
+            if t.key not in self._seen:
+                self._seen[t.key] = Seen(floor=since)
+                self._reach = max(self._reach, at - since)
+        reads = await asyncio.gather(*(self._read(batch, at) for batch in batches(targets)))
+        return Read([r for read in reads for r in read.current],
+                    sorted((r for read in reads for r in read.scrapes), key=lambda r: r.at))
 
-    async def _instant(self, batch: list[Target], at: float) -> list[EndpointResult]:
+    async def _read(self, batch: list[Target], at: float) -> Read:
         started = time.monotonic()
+        seen = [self._seen[t.key] for t in batch]
+        first = min(s.floor if s.read_to is None else s.read_to - self.overlap for s in seen)
+        reach = min(max(at - first, LOOKBACK_S if any(s.read_to is None for s in seen) else 0),
+                    self._reach)
         try:
-            found = await self.ask("/api/v1/query",
-                                   {"query": selector(batch), "time": f"{at:.3f}"})
-            latency = (time.monotonic() - started) * 1000
-            return await asyncio.to_thread(_instant_results, batch, found, at, latency)
+            found = await self.ask("/api/v1/query", {
+                "query": f"{selector(batch)}[{math.ceil(reach * 1000)}ms]",
+                "time": f"{at:.3f}"})
+            return await asyncio.to_thread(take, batch, self._seen, found, at,
+                                          _since(started))
         except FetchError as exc:
-            return [_failed(t, at, exc, started) for t in batch]
+            return Read([_failed(t, at, exc, _since(started)) for t in batch], [])
         except Exception as exc:  # a bug must not sink the cycle: the batch says what it was
-            return [_failed(t, at, self._unexpected(exc), started) for t in batch]
-
-    async def backfill(self, targets: Sequence[Target], start: float, end: float, step: float
-                       ) -> list[tuple[float, list[EndpointResult]]]:
-        """The targets' series at each ``step`` over ``[start, end]``, oldest first, as if
-        collected then; a batch the API refuses is left out (the window fills as it runs)."""
-        groups = batches(targets)
-        answers = await asyncio.gather(*(self._range(b, start, end, step) for b in groups))
-        return await asyncio.to_thread(_range_results, groups, answers)
-
-    async def _range(self, batch: list[Target], start: float, end: float, step: float
-                     ) -> list[Series]:
-        try:
-            return await self.ask("/api/v1/query_range", {
-                "query": selector(batch), "start": f"{start:.3f}", "end": f"{end:.3f}",
-                "step": f"{step:g}"})
-        except FetchError:
-            return []
+            return Read([_failed(t, at, self._unexpected(exc), _since(started)) for t in batch],
+                        [])
 
 
-def _instant_results(batch: list[Target], found: list[Series], at: float, latency: float
-                     ) -> list[EndpointResult]:
-    raw: dict[int, list[tuple[dict[str, str], float]]] = defaultdict(list)
+def take(batch: list[Target], seen_by: dict[tuple[str, str], Seen], found: list[Series],
+         at: float, latency: float) -> Read:
+    """Each target's new scrapes in a read's answer, grouped by ``instance`` and time (a
+    scrape stamps all its samples alike) and judged, and its state now; ``seen_by`` (by
+    ``Target.key``) is brought up to date."""
     owners = Owners(batch)
+    groups: dict[int, dict[tuple[str, float], list[tuple[dict[str, str], float]]]] = {
+        id(t): defaultdict(list) for t in batch}
     for series in found:
-        if series.value is None:
-            continue
-        value = _float(series.value[1])
+        instance = series.metric.get("instance", "")
         for t in owners.of(series):
-            raw[id(t)].append((series.metric, value))
-    return [result_for(t, raw[id(t)], at, latency) for t in batch]
+            seen = seen_by[t.key]
+            # Scrapes already handed out are skipped; at or before the floor, a first
+            # read of an instance still judges its newest (its state before the start).
+            taken = seen.taken(instance) if instance in seen.judged else -math.inf
+            scrapes = groups[id(t)]
+            for ts, value in series.values:
+                if ts > taken:
+                    scrapes[(instance, ts)].append((series.metric, _float(value)))
+    read = Read([], [])
+    for t in batch:
+        seen = seen_by[t.key]
+        seen.read_to = at
+        scrapes = sorted(groups[id(t)].items(), key=lambda kv: kv[0][1])
+        before = {i: ts for (i, ts), _ in scrapes if ts <= seen.taken(i)}  # the newest
+        for (instance, ts), rows in scrapes:
+            new = ts > seen.taken(instance)
+            if not new and before[instance] != ts:
+                continue
+            result = result_for(t, rows, ts, 0.0)
+            if new:
+                read.scrapes.append(result)
+            previous = seen.newest.get(instance)
+            if previous is not None and ts > previous:
+                seen.spacing[instance] = ts - previous
+            seen.newest[instance] = ts if previous is None else max(ts, previous)
+            seen.judged[instance] = (result.state, result.reason, result.served_models)
+        read.current.append(state_now(t, seen, at, latency))
+    return read
 
 
-def _range_results(groups: list[list[Target]], answers: list[list[Series]]
-                   ) -> list[tuple[float, list[EndpointResult]]]:
-    per_step: dict[float, list[EndpointResult]] = defaultdict(list)
-    for batch, found in zip(groups, answers, strict=True):
-        raw: dict[tuple[float, int], list[tuple[dict[str, str], float]]] = defaultdict(list)
-        owners = Owners(batch)
-        for series in found:
-            for t in owners.of(series):
-                for ts, value in series.values:
-                    raw[(ts, id(t))].append((series.metric, _float(value)))
-        for ts in sorted({ts for ts, _ in raw}):
-            per_step[ts] += [result_for(t, raw[(ts, id(t))], ts, 0.0) for t in batch
-                             if (ts, id(t)) in raw]
-    return sorted(per_step.items())
+def state_now(target: Target, seen: Seen, at: float, latency: float) -> EndpointResult:
+    """The endpoint now: up if any replica's newest scrape was, else what its newest
+    said; down once no replica was scraped for ``STALE_SCRAPES`` of its intervals."""
+    live = [i for i, ts in seen.newest.items()
+            if at - ts <= (STALE_SCRAPES * seen.spacing[i] if i in seen.spacing
+                           else LOOKBACK_S)]
+    if not live:
+        if not seen.newest:
+            return result_for(target, [], at, latency)
+        instance = max(seen.newest, key=seen.newest.__getitem__)
+        age = at - seen.newest[instance]
+        every = seen.spacing.get(instance)
+        return _failed(target, at, FetchError(State.DOWN, (
+            f"no sample of it in Prometheus for {age:.0f}s"
+            + (f" (it was scraped every {every:.0f}s)" if every else ""))), latency)
+    newest = max(live, key=seen.newest.__getitem__)
+    up = [i for i in live if seen.judged[i][0] is State.UP]
+    state, reason, _ = seen.judged[up[0]] if up else seen.judged[newest]
+    served = sorted({m for i in live for m in seen.judged[i][2] or ()}) or None
+    endpoint = target.endpoint
+    return EndpointResult(target.scenario, endpoint.name, endpoint.kind, at=at,
+                          state=state, reason=reason, latency_ms=latency,
+                          served_models=served)
 
 
 def _float(text: str) -> float:
@@ -349,7 +424,13 @@ def _float(text: str) -> float:
         return math.nan
 
 
-def _failed(target: Target, at: float, exc: FetchError, started: float) -> EndpointResult:
+
+
+
+def _since(started: float) -> float:
+    return (time.monotonic() - started) * 1000
+
+
+def _failed(target: Target, at: float, exc: FetchError, latency_ms: float) -> EndpointResult:
     return EndpointResult(target.scenario, target.endpoint.name, target.endpoint.kind, at=at,
-                          state=exc.state, reason=exc.reason,
-                          latency_ms=(time.monotonic() - started) * 1000)
+                          state=exc.state, reason=exc.reason, latency_ms=latency_ms)
