@@ -63,7 +63,8 @@ async def test_a_long_window_reads_rollups_and_matches_raw_quantiles(demo_config
         detail = runtime.detail("support-chat", 900)
         doc_search = runtime.detail("doc-search", 3600)
         assert runtime.store is not None and runtime.store.recent is not None
-        series = [s for s in runtime.store.recent.of("support-chat")]
+        series = [s for group in runtime.store.recent.of("support-chat").values()
+                  for s in group]
         raw = from_samples(series, Window(snapshot.at - 300, snapshot.at))
         await runtime.aclose()
     finally:

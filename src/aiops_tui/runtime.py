@@ -239,8 +239,6 @@ class Runtime:
 
     def _record_locked(self, collection: Collection, started: float) -> FleetSnapshot:
         assert self.store is not None
-        for earlier in collection.earlier:
-            self.store.write_collection(earlier)
         self.store.write_collection(collection)
         now = collection.at
         snapshot = self.compute(now, self._endpoint_statuses(collection))
@@ -461,15 +459,15 @@ class Runtime:
         """One scenario over ``window``: from raw samples in memory when the window fits,
         else from ``rollup``, the window's rollups summed (whole ``step``-long steps, clamped
         to the history there is)."""
-        from aiops_tui.signals.assess import GAUGE_METRICS, WINDOW_METRICS, assess
-        from aiops_tui.signals.window import Window, from_rollup, from_samples
+        from aiops_tui.signals.assess import GAUGE_METRICS, assess
+        from aiops_tui.signals.window import Window, from_metrics, from_rollup
 
         assert self.store is not None and self.store.recent is not None
         recent = self.store.recent.of(scenario.id)
-        gauges = current_gauges([s for s in recent if s.metric in GAUGE_METRICS], endpoints,
-                                window.end - STALE_AFTER_INTERVALS * self.interval)
+        gauges = current_gauges([s for m in GAUGE_METRICS for s in recent.get(m, ())],
+                                endpoints, window.end - STALE_AFTER_INTERVALS * self.interval)
         if window.seconds <= self.store.recent.span:
-            figures = from_samples([s for s in recent if s.metric in WINDOW_METRICS], window)
+            figures = from_metrics(recent, window)
         else:
             # Whole steps: from the one the window starts in, or the first minute stored.
             start = window.start - window.start % step

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 
 from aiops_tui.config.models import Scenario
 from aiops_tui.signals.burn import burn
@@ -44,8 +45,14 @@ MIN_REQUESTS = 100
 SATURATED = 0.95  # KV cache or GPU memory this full queues new work
 
 
-def _gauges(gauges: Sequence[SeriesPoints], metric: str) -> list[float]:
-    return [g.values[-1] for g in gauges if g.metric == metric]
+Gauges = dict[str, list[float]]  # a gauge's newest value on each series, by metric
+
+
+def _newest(gauges: Iterable[SeriesPoints]) -> Gauges:
+    out: Gauges = defaultdict(list)
+    for g in gauges:
+        out[g.metric].append(g.values[-1])
+    return out
 
 
 def _gpu_source(gauges: Sequence[SeriesPoints]) -> list[SeriesPoints]:
@@ -85,18 +92,20 @@ def _new_xid(gpus: Sequence[SeriesPoints]) -> float:
     return math.nan
 
 
-def _capacity(gauges: Sequence[SeriesPoints], missing: dict[str, str]) -> dict[str, float]:
-    gpus = _gpu_source(gauges)
+def _capacity(gauges: Sequence[SeriesPoints], every: Gauges, missing: dict[str, str]
+              ) -> dict[str, float]:
+    sources = _gpu_source(gauges)
+    gpus = _newest(sources)
     out = {
-        "gpu_util": mean(_gauges(gpus, "gpu_utilization")),
-        "gpu_memory": memory_fraction(_gauges(gpus, "gpu_memory_used_bytes"),
-                                      _gauges(gpus, "gpu_memory_free_bytes"),
-                                      _gauges(gpus, "gpu_memory_total_bytes")),
-        "gpu_power_w": sum(power) if (power := _gauges(gpus, "gpu_power_watts")) else math.nan,
-        "gpu_temp_c": max(_gauges(gpus, "gpu_temperature_celsius"), default=math.nan),
-        "gpu_last_xid": max(_gauges(gpus, "gpu_last_xid"), default=math.nan),
-        "gpu_new_xid": _new_xid(gpus),
-        "kv_use": max(_gauges(gauges, "kv_cache_usage"), default=math.nan),
+        "gpu_util": mean(gpus["gpu_utilization"]),
+        "gpu_memory": memory_fraction(gpus["gpu_memory_used_bytes"],
+                                      gpus["gpu_memory_free_bytes"],
+                                      gpus["gpu_memory_total_bytes"]),
+        "gpu_power_w": sum(power) if (power := gpus["gpu_power_watts"]) else math.nan,
+        "gpu_temp_c": max(gpus["gpu_temperature_celsius"], default=math.nan),
+        "gpu_last_xid": max(gpus["gpu_last_xid"], default=math.nan),
+        "gpu_new_xid": _new_xid(sources),
+        "kv_use": max(every["kv_cache_usage"], default=math.nan),
     }
     out["headroom"] = headroom(out["kv_use"], out["gpu_util"])
     if math.isnan(out["gpu_util"]):
@@ -153,9 +162,9 @@ def assess(
     if math.isnan(cost.cost_per_hour):
         missing["cost_per_hour"] = f"no token counters with two samples in the last {wl}"
 
-    capacity = _capacity(gauges, missing)
-    running = _gauges(gauges, "requests_running")
-    waiting = _gauges(gauges, "requests_waiting")
+    every = _newest(gauges)
+    capacity = _capacity(gauges, every, missing)
+    running, waiting = every["requests_running"], every["requests_waiting"]
 
     suites = [EvalSuite(suite=e.suite, passed=e.passed, total=e.total, model=e.model,
                         prompt=e.prompt, index=e.index_version, finished_at=e.finished_at)

@@ -30,17 +30,18 @@ def window_quantiles(buckets: Sequence[SeriesPoints], qs: Sequence[float], start
     nan = [math.nan] * len(qs)
     groups: dict[str, list] = defaultdict(list)
     for s in buckets:
-        bound = s.bound
-        lo, hi = bisect_right(s.ts, start), bisect_right(s.ts, end)
-        if bound is not None and hi > lo:
+        bound, ts = s.bound, s.ts
+        if bound is None or not ts:
+            continue
+        lo = bisect_right(ts, start)
+        hi = len(ts) if ts[-1] <= end else bisect_right(ts, end)  # the window ends at now
+        if hi > lo:
             groups[s.histogram].append((s, bound, lo, hi))
     if not groups:
         return nan, "no samples in the window"
     # Every bucket of one histogram is scraped together: differing spans mean buckets came
     # or went inside the window (an engine restarted with other bounds).
-    steady = [g for g in groups.values()
-              if len({s.ts[lo] for s, _, lo, _ in g}) == 1
-              and len({s.ts[hi - 1] for s, _, _, hi in g}) == 1]
+    steady = [g for g in groups.values() if _spans_alike(g)]
     if not steady:
         return nan, "bucket bounds changed inside the window (engine restarted?)"
     layouts = {frozenset(b for _, b, _, _ in g if not math.isinf(b)) for g in steady}
@@ -62,3 +63,10 @@ def window_quantiles(buckets: Sequence[SeriesPoints], qs: Sequence[float], start
         return nan, "no requests in the window"
     values = histogram_quantiles(qs, deltas.items())
     return values, "" if not any(math.isnan(v) for v in values) else "too few buckets"
+
+
+def _spans_alike(group: list) -> bool:
+    """Whether every bucket's points in the window start and end at the same scrapes."""
+    first, _, lo, hi = group[0]
+    start, end = first.ts[lo], first.ts[hi - 1]
+    return all(s.ts[lo] == start and s.ts[hi - 1] == end for s, _, lo, hi in group)

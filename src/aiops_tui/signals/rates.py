@@ -32,8 +32,10 @@ def increase(ts: Sequence[float], values: Sequence[float], start: float, end: fl
     a gap wider than 1.1 average steps becomes half a step first, then the start is cut where
     the counter would have been zero.
     """
-    return increase_in(ts, values, bisect_right(ts, start), bisect_right(ts, end), start, end,
-                       carry)
+    if not ts:
+        return math.nan
+    hi = len(ts) if ts[-1] <= end else bisect_right(ts, end)  # a window ending now: no search
+    return increase_in(ts, values, bisect_right(ts, start), hi, start, end, carry)
 
 
 def increase_in(ts: Sequence[float], values: Sequence[float], lo: int, hi: int, start: float,
@@ -55,8 +57,8 @@ def increase_in(ts: Sequence[float], values: Sequence[float], lo: int, hi: int, 
     to_end = end - last_t
     if to_start >= threshold:
         to_start = average_step / 2
-    if result > 0 and first_v >= 0:
-        to_start = min(to_start, sampled * (first_v / result))
+    if result > 0 and first_v >= 0 and sampled * (first_v / result) < to_start:
+        to_start = sampled * (first_v / result)  # where the counter would have been zero
     if to_end >= threshold:
         to_end = average_step / 2
     return result * (sampled + to_start + to_end) / sampled

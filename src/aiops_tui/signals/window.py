@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aiops_tui.signals.histograms import window_quantiles
@@ -91,6 +91,11 @@ def from_samples(series: Sequence[SeriesPoints], window: Window) -> Figures:
     by_metric: dict[str, list[SeriesPoints]] = defaultdict(list)
     for s in series:
         by_metric[s.metric].append(s)
+    return from_metrics(by_metric, window)
+
+
+def from_metrics(by_metric: Mapping[str, Sequence[SeriesPoints]], window: Window) -> Figures:
+    """``from_samples`` over series already grouped by metric (``RecentWindow.of``)."""
 
     def quantiles(metric: str, qs: Sequence[float]) -> tuple[list[float], str]:
         buckets = by_metric.get(metric)

@@ -324,11 +324,16 @@ class PromSource:
         batch, batches concurrently. ``since``: where a target read for the first time starts
         handing out scrapes (the store holds what came before); its state is judged from up
         to ``LOOKBACK_S`` back, as an instant query would."""
+        first = False
         for t in targets:
             if t.key not in self._seen:
                 self._seen[t.key] = Seen(floor=since)
                 self._reach = max(self._reach, at - since)
-        reads = await asyncio.gather(*(self._read(batch, at) for batch in batches(targets)))
+                first = True
+        if first:  # minutes of every series: one batch's answer in memory at a time
+            reads = [await self._read(batch, at) for batch in batches(targets)]
+        else:
+            reads = await asyncio.gather(*(self._read(batch, at) for batch in batches(targets)))
         return Read([r for read in reads for r in read.current],
                     sorted((r for read in reads for r in read.scrapes), key=lambda r: r.at))
 

@@ -168,26 +168,33 @@ class Store:
         return self.recent
 
     def write_collection(self, collection: Collection) -> int:
-        """Append one cycle in one transaction; returns the number of samples written."""
+        """Append one cycle, and the scrapes it carries from before (``earlier``), in one
+        transaction; returns the number of samples written."""
+        parts = [*collection.earlier, collection]
         rows: list[tuple[float, int, float]] = []
         new_series: list[tuple[int, str, str, str, str]] = []
         fresh_keys: list[SeriesKey] = []
         fresh: list[tuple[SeriesKey, float, float]] = []  # for the in-memory window, once stored
-        for result in collection.endpoints:
-            for sample in result.samples:
-                key = (result.scenario, result.endpoint, sample.metric, sample.labels)
-                sid = self._series.get(key)
-                if sid is None:
-                    sid = self._series[key] = self._next_id
-                    self._next_id += 1
-                    fresh_keys.append(key)
-                    new_series.append((sid, *key[:3], json.dumps(dict(key[3]), sort_keys=True)))
-                rows.append((result.at, sid, sample.value))
-                fresh.append((key, result.at, sample.value))
+        errors: list[tuple[str, str, float]] = []
+        for part in parts:
+            first_seen = len(fresh_keys)
+            for result in part.endpoints:
+                for sample in result.samples:
+                    key = (result.scenario, result.endpoint, sample.metric, sample.labels)
+                    sid = self._series.get(key)
+                    if sid is None:
+                        sid = self._series[key] = self._next_id
+                        self._next_id += 1
+                        fresh_keys.append(key)
+                        new_series.append((sid, *key[:3],
+                                           json.dumps(dict(key[3]), sort_keys=True)))
+                    rows.append((result.at, sid, sample.value))
+                    fresh.append((key, result.at, sample.value))
+            errors += self._new_errors(fresh_keys[first_seen:], part)
         states = [
             (r.at, r.scenario, r.endpoint, r.kind, str(r.state), r.reason, r.latency_ms,
              json.dumps(r.served_models) if r.served_models is not None else None)
-            for r in collection.endpoints
+            for part in parts for r in part.endpoints
         ]
         evals = [
             EvalRow(scenario, run.suite, run.passed, run.total, run.model, run.prompt,
@@ -202,7 +209,6 @@ class Store:
             for scenario, m in collection.manifests.items()
         ]
         manifests = [m for m in manifests if self._manifests.get(m.scenario) != m]
-        errors = self._new_errors(fresh_keys, collection)
         try:
             with self._transaction():
                 for table, batch in (
@@ -231,8 +237,9 @@ class Store:
             for key, at, value in fresh:
                 self.recent.add(key, at, value)
             self.recent.prune(collection.at)
-        for result in collection.endpoints:
-            self.rollup.add(result.scenario, result.endpoint, collection.at, result.samples)
+        for part in parts:
+            for result in part.endpoints:
+                self.rollup.add(result.scenario, result.endpoint, part.at, result.samples)
         return len(rows)
 
     def _new_errors(self, fresh: Sequence[SeriesKey], collection: Collection

@@ -14,13 +14,17 @@ from collections.abc import Collection, Iterator
 
 from aiops_tui.store.points import SeriesKey, SeriesPoints
 
+PRUNE_EVERY = 10  # prune when the span has moved by this fraction of itself
+
 
 class RecentWindow:
     def __init__(self, span: float, metrics: Collection[str]) -> None:
         self.span = span
         self.metrics = frozenset(metrics)
         self._series: dict[SeriesKey, SeriesPoints] = {}
-        self._by_scenario: dict[str, list[SeriesPoints]] = {}
+        # By scenario, then metric: what the fleet window reads, grouped as it reads it.
+        self._by_scenario: dict[str, dict[str, list[SeriesPoints]]] = {}
+        self._pruned_to = -math.inf
 
     def add(self, key: SeriesKey, ts: float, value: float) -> None:
         if key[2] not in self.metrics:
@@ -29,7 +33,7 @@ class RecentWindow:
         if points is None:
             points = self._series[key] = SeriesPoints(key[0], key[1], key[2], dict(key[3]),
                                                       [], [])
-            self._by_scenario.setdefault(key[0], []).append(points)
+            self._by_scenario.setdefault(key[0], {}).setdefault(key[2], []).append(points)
         if points.ts and ts <= points.ts[-1]:
             return  # a replayed or out-of-order stamp would break the window math
         if not points.values:
@@ -45,8 +49,13 @@ class RecentWindow:
         points.values.append(value)
 
     def prune(self, now: float) -> None:
-        """Forget points older than the span, and series that have no points left."""
+        """Forget points older than the span, and series that have no points left. Only once
+        the span has moved on by a tenth since the last time: a pass visits every series,
+        and points a little older than the span do no harm (windows are found by time)."""
         cutoff = now - self.span
+        if cutoff - self._pruned_to < self.span / PRUNE_EVERY:
+            return
+        self._pruned_to = cutoff
         for key, points in list(self._series.items()):
             cut = bisect_right(points.ts, cutoff)
             if cut:
@@ -56,15 +65,16 @@ class RecentWindow:
                     del points.carry[:cut]
             if not points.ts:
                 del self._series[key]
-                kept = self._by_scenario[key[0]]
+                kept = self._by_scenario[key[0]][key[2]]
                 kept[:] = [other for other in kept if other is not points]
 
     def newest(self) -> float | None:
         """The newest sample's time, None when empty."""
         return max((points.ts[-1] for points in self._series.values()), default=None)
 
-    def of(self, scenario: str) -> list[SeriesPoints]:
-        return self._by_scenario.get(scenario, [])
+    def of(self, scenario: str) -> dict[str, list[SeriesPoints]]:
+        """A scenario's series by metric."""
+        return self._by_scenario.get(scenario, {})
 
     def __iter__(self) -> Iterator[SeriesPoints]:
         return iter(self._series.values())
