@@ -15,7 +15,11 @@ feeds each would be 400 more requests a second than it can answer here.
   the demo fleet cannot serve on this machine, so the figure would be of its timeouts.
 - **prometheus** (Debian's ``prometheus``): Prometheus scrapes every copy as its own job
   (every 15 s, so each copy has its own series, as a real fleet's would), and the console reads
-  them through the query API, matching each endpoint by its job.
+  them through the query API, matching each endpoint by its job. One Prometheus scrapes the
+  largest fleet (the smaller fleets' jobs are among its) and runs until it holds a whole fleet
+  window before the first console starts, as a Prometheus that has been running would: the
+  console's first read (and its memory peak) covers that window. These runs come first, so
+  Prometheus' scrapes do not load the demo fleet during the scraping runs.
 
 Per run: **cold start** (process start → the first frame with the fleet's data), then after a
 settling period, over a measured period: **CPU** (the console process' user + system time
@@ -26,7 +30,7 @@ cycle time the console itself reports (collect + store + signals + alerts).
 of the fleet view runs) on a synthetic store of N scenarios whose raw window is full
 (``bench.week_store``, 5 s scrapes), timed in this process.
 
-    python3 -m bench.fleet_scale                 # 50, 200 (both), 1000 (prometheus): ~20 min
+    python3 -m bench.fleet_scale                 # 50, 200 (both), 1000 (prometheus): ~25 min
     python3 -m bench.fleet_scale --sizes 50 --settle 30 --measure 30
 """
 
@@ -42,6 +46,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -125,20 +131,13 @@ def wait_scraped(base: str, jobs: int, timeout: float) -> float:
     raise TimeoutError(f"Prometheus did not scrape {jobs} jobs twice in {timeout:.0f} s")
 
 
-def live_run(scenarios: int, mode: str, settle: float, measure: float
+def live_run(scenarios: int, via: str | None, settle: float, measure: float
              ) -> dict[str, float | str]:
+    """One console on ``scenarios`` scenarios, scraping them, or reading them from the
+    Prometheus at ``via``."""
     work = Path(tempfile.mkdtemp(prefix=f"aiops-scale-{scenarios}-"))
-    prometheus = None
     try:
-        via = None
-        if mode == "prometheus":
-            prometheus, via = start_prometheus(scaled(scenarios, None), work)
-            doc = scaled(scenarios, via)
-            jobs = len(scrape_jobs(doc)["scrape_configs"])
-            print(f"    prometheus: {jobs} jobs scraped twice after "
-                  f"{wait_scraped(via, jobs, 300):.0f} s", flush=True)
-        else:
-            doc = scaled(scenarios, None)
+        doc = scaled(scenarios, via)
         config = work / "fleet.yaml"
         config.write_text(yaml.safe_dump(doc, sort_keys=False))
         store = work / "store.duckdb"
@@ -169,9 +168,28 @@ def live_run(scenarios: int, mode: str, settle: float, measure: float
                 "cycle_p95_ms": pct(cycles, 0.95) if cycles else float("nan"),
                 "down": max(down, default=0)}
     finally:
-        if prometheus is not None:
-            prometheus.terminate()
-            prometheus.wait(30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@contextmanager
+def prometheus_with_history(scenarios: int) -> Iterator[str]:
+    """A Prometheus scraping the ``scenarios``-scenario fleet (the smaller fleets' jobs are
+    among its), yielded once it holds a whole fleet window: a console joining a Prometheus
+    that has run for a while reads that much at start."""
+    work = Path(tempfile.mkdtemp(prefix="aiops-scale-prometheus-"))
+    process, via = start_prometheus(scaled(scenarios, None), work)
+    try:
+        doc = scaled(scenarios, via)
+        jobs = len(scrape_jobs(doc)["scrape_configs"])
+        scraped = wait_scraped(via, jobs, 300)
+        history = doc["console"]["window_s"] + 2 * INTERVAL_S + PROMETHEUS_SCRAPE_S
+        print(f"    prometheus: {jobs} jobs scraped twice after {scraped:.0f} s; waiting "
+              f"until it holds {history:.0f} s of them", flush=True)
+        time.sleep(max(0.0, history - scraped))
+        yield via
+    finally:
+        process.terminate()
+        process.wait(30)
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -221,18 +239,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         time.sleep(2)
         assert fleet.poll() is None, "the demo fleet did not start: are its ports in use?"
-        for size in args.sizes:
-            for mode in modes:
-                if mode == "scrape" and size > args.scrape_up_to:
-                    print(f"  {size} scenarios, scrape: not run (--scrape-up-to "
-                          f"{args.scrape_up_to})")
-                    continue
-                print(f"  {size} scenarios, {mode}…", flush=True)
-                rows.append((size, mode, live_run(size, mode, args.settle,
-                                                  args.measure)))
+        if "prometheus" in modes:  # first: its scrapes would load the fleet scraping runs use
+            with prometheus_with_history(max(args.sizes)) as via:
+                for size in args.sizes:
+                    print(f"  {size} scenarios, prometheus…", flush=True)
+                    rows.append((size, "prometheus", live_run(size, via, args.settle,
+                                                              args.measure)))
+        for size in args.sizes if "scrape" in modes else []:
+            if size > args.scrape_up_to:
+                print(f"  {size} scenarios, scrape: not run (--scrape-up-to "
+                      f"{args.scrape_up_to})")
+                continue
+            print(f"  {size} scenarios, scrape…", flush=True)
+            rows.append((size, "scrape", live_run(size, None, args.settle, args.measure)))
     finally:
         fleet.terminate()
         fleet.wait(10)
+    rows.sort(key=lambda row: (row[0], row[1] != "scrape"))
     queries = {}
     for size in args.sizes:
         print(f"  fleet-view query, {size} scenarios…", flush=True)

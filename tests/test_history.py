@@ -10,7 +10,7 @@ import duckdb
 
 from aiops_tui.demo.fleet import DemoFleet
 from aiops_tui.runtime import Mode, Runtime
-from aiops_tui.signals.window import Window, from_samples
+from aiops_tui.signals.window import Window, from_metrics
 from tests.conftest import relaxed
 from tests.test_collect_integration import SteppedClock, cycles
 
@@ -63,9 +63,8 @@ async def test_a_long_window_reads_rollups_and_matches_raw_quantiles(demo_config
         detail = runtime.detail("support-chat", 900)
         doc_search = runtime.detail("doc-search", 3600)
         assert runtime.store is not None and runtime.store.recent is not None
-        series = [s for group in runtime.store.recent.of("support-chat").values()
-                  for s in group]
-        raw = from_samples(series, Window(snapshot.at - 300, snapshot.at))
+        raw = from_metrics(runtime.store.recent.of("support-chat"),
+                           Window(snapshot.at - 300, snapshot.at))
         await runtime.aclose()
     finally:
         fleet.stop()

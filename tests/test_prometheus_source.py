@@ -128,7 +128,12 @@ async def test_prometheus_down_marks_its_endpoints_down_and_the_rest_goes_on(
     runtime = Runtime(reading_prometheus(fleet.config, f"http://127.0.0.1:{port}"),
                       tmp_path / "store.duckdb")
     snapshot = await runtime.cycle()
+    assert runtime._collector is not None and runtime._collector.prometheus is not None
+    # The refused first read is not asked again in full: from then on, the lookback.
+    floors = [s.floor for s in runtime._collector.prometheus._seen.values()]
     await runtime.aclose()
+    assert snapshot is not None
+    assert floors and all(f >= snapshot.at - promql.LOOKBACK_S for f in floors)
     assert snapshot is not None
     for status in snapshot.scenarios:
         states = {e.name: e for e in status.endpoints}
@@ -236,8 +241,8 @@ def test_reads_hand_out_each_scrape_once_with_the_time_prometheus_made_it() -> N
         (up, [(90.0, "1"), (95.0, "1"), (105.0, "1"), (110.0, "1")])), 112.0, 3.0)
     assert [(r.at, [s.value for s in r.samples]) for r in first.scrapes] == [
         (105.0, [3.0]), (110.0, [4.0])]
-    [now] = first.current
-    assert (now.at, now.state, now.samples, now.latency_ms) == (112.0, State.UP, [], 3.0)
+    [now] = first.current  # stamped with the scrape it is judged on
+    assert (now.at, now.state, now.samples, now.latency_ms) == (110.0, State.UP, [], 3.0)
     # The next read overlaps the last: the scrape at 110 is not handed out twice.
     again = promql.take([target], seen, _answer((ok, [(110.0, "4"), (115.0, "5")]),
                                                 (up, [(110.0, "1"), (115.0, "1")])), 117.0, 1.0)
@@ -277,11 +282,26 @@ def test_a_first_read_judges_the_state_before_the_floor_and_replicas_apart() -> 
     assert "no series in Prometheus match job='tgi'" in nothing.current[0].reason
 
 
-def test_scrapes_are_stored_in_the_interval_they_were_made_in() -> None:
-    scrapes = [EndpointResult("a", "t", "tgi", at=at) for at in (80.0, 81.0, 92.0, 99.0)]
-    steps = by_interval(scrapes, 100.0, 5.0)
+def test_scrapes_are_stored_in_the_interval_and_minute_they_were_made_in() -> None:
+    scrapes = [EndpointResult("a", "t", "tgi", at=at) for at in (80.0, 81.0, 92.0, 119.0, 121.0)]
+    steps = by_interval(scrapes, 123.0, 5.0)
+    # 119 and 121 are in the interval before 123, but in two minutes; 80 and 81 share both.
     assert [(c.at, [r.at for r in c.endpoints]) for c in steps] == [
-        (80.0, [80.0]), (85.0, [81.0]), (95.0, [92.0]), (100.0, [99.0])]
+        (81.0, [80.0, 81.0]), (92.0, [92.0]), (119.0, [119.0]), (121.0, [121.0])]
+
+
+def test_a_read_starts_after_the_newest_scrape_taken_so_late_ones_still_arrive() -> None:
+    seen = promql.Seen(floor=100.0)
+    assert seen.resume(400.0, 5.0) == 100.0  # a first read: from the floor
+    seen.read_to, seen.newest, seen.spacing = 400.0, {"a": 390.0, "b": 398.0}, {"a": 15.0}
+    # A backend 10 s behind has not shown the scrape after 390 yet: the next read asks
+    # from just after it, not from one interval before the last read (395).
+    assert seen.resume(405.0, 5.0) == pytest.approx(390.001)
+    # No replica scraped for three of its intervals: from one interval before the last read.
+    seen.spacing["b"] = 2.0
+    assert seen.live(440.0) == {} and seen.resume(440.0, 5.0) == 395.0
+    seen.forget(700.0)  # five minutes without a scrape: gone
+    assert seen.newest == {} and seen.spacing == {}
 
 
 @pytest.mark.parametrize(("source", "error"), [

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 RETENTION_EVERY_S = 3600.0
 STALE_AFTER_INTERVALS = 3
+LONGEST_SPACING_S = 100.0  # samples further apart are an outage between, not a cadence
 # Minute rollups the alert windows sum from memory; older parts of a window use whole hours.
 ALERT_MINUTES_S = 8 * 3600.0
 INCIDENT_EVENTS = ("fired", "resolved", "acked")  # what an open incident's timeline takes in
@@ -465,7 +466,7 @@ class Runtime:
         assert self.store is not None and self.store.recent is not None
         recent = self.store.recent.of(scenario.id)
         gauges = current_gauges([s for m in GAUGE_METRICS for s in recent.get(m, ())],
-                                endpoints, window.end - STALE_AFTER_INTERVALS * self.interval)
+                                endpoints, window.end, self.interval)
         if window.seconds <= self.store.recent.span:
             figures = from_metrics(recent, window)
         else:
@@ -566,14 +567,14 @@ class Runtime:
 
         out: dict[str, list[EndpointStatus]] = defaultdict(list)
         results = [(r.scenario, r.endpoint, r.kind, r.state, r.reason, r.latency_ms,
-                    r.served_models) for r in collection.endpoints]
-        results += [(f.scenario, f"{f.feed} feed", f.feed, f.state, f.reason, f.latency_ms, None)
-                    for f in collection.feeds]
+                    r.served_models, r.at) for r in collection.endpoints]
+        results += [(f.scenario, f"{f.feed} feed", f.feed, f.state, f.reason, f.latency_ms, None,
+                     collection.at) for f in collection.feeds]
         horizon = STALE_AFTER_INTERVALS * self.interval
-        for scenario, name, kind, state, reason, latency_ms, served in results:
+        for scenario, name, kind, state, reason, latency_ms, served, at in results:
             key = (scenario, name)
-            if state in (State.UP, State.SLOW):
-                self._last_ok[key] = collection.at
+            if state in (State.UP, State.SLOW):  # as of its data: a query API's newest scrape
+                self._last_ok[key] = at
             last_ok = self._last_ok.get(key)
             if state is State.DOWN and last_ok is not None and collection.at - last_ok < horizon:
                 # One missed scrape is not an outage: the values shown are from the last good
@@ -586,19 +587,16 @@ class Runtime:
         return out
 
 
-def current_gauges(series: list[SeriesPoints], endpoints: list[EndpointStatus], fresh: float
-                   ) -> list[SeriesPoints]:
-    """The gauges sampled since ``fresh``, and those an endpoint that is not failing reported
-    in its newest scrape (per replica): a query API's scrapes may be further apart than the
-    console's cycles, and the endpoint's state already says when they stopped coming."""
-    live = {e.name for e in endpoints if e.state in ("up", "slow", "stale")}
-    newest: dict[tuple[str, str | None], float] = {}
-    for s in series:
-        if s.endpoint in live:
-            origin = (s.endpoint, s.labels.get("instance"))
-            newest[origin] = max(newest.get(origin, s.ts[-1]), s.ts[-1])
-    return [s for s in series if s.ts[-1] >= fresh or (
-        s.endpoint in live and s.ts[-1] >= newest[(s.endpoint, s.labels.get("instance"))])]
+def current_gauges(series: list[SeriesPoints], endpoints: list[EndpointStatus], end: float,
+                   interval: float) -> list[SeriesPoints]:
+    """The gauges sampled within ``STALE_AFTER_INTERVALS`` of the console's interval, or, on
+    an endpoint that is not failing, of their own spacing: a query API's scrapes may come
+    further apart than the console's cycles, and a replica no longer scraped drops out as
+    the source judges it gone (``promql.Seen.live``)."""
+    failing = {e.name for e in endpoints if e.state not in ("up", "slow", "stale")}
+    return [s for s in series if end - s.ts[-1] <= STALE_AFTER_INTERVALS * interval or (
+        s.endpoint not in failing and len(s.ts) > 1 and end - s.ts[-1]
+        <= STALE_AFTER_INTERVALS * min(s.ts[-1] - s.ts[-2], LONGEST_SPACING_S))]
 
 
 def settle_heap() -> None:

@@ -10,7 +10,6 @@ increases over whole minutes, which is what a 15m-7d window or one chart step ne
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -86,16 +85,9 @@ def _total(series: Sequence[SeriesPoints], window: Window) -> float:
     return math.fsum(valid) if valid else math.nan
 
 
-def from_samples(series: Sequence[SeriesPoints], window: Window) -> Figures:
-    """Exact figures from raw samples, the way Prometheus computes them."""
-    by_metric: dict[str, list[SeriesPoints]] = defaultdict(list)
-    for s in series:
-        by_metric[s.metric].append(s)
-    return from_metrics(by_metric, window)
-
-
 def from_metrics(by_metric: Mapping[str, Sequence[SeriesPoints]], window: Window) -> Figures:
-    """``from_samples`` over series already grouped by metric (``RecentWindow.of``)."""
+    """Exact figures from raw samples grouped by metric (``RecentWindow.of``), the way
+    Prometheus computes them."""
 
     def quantiles(metric: str, qs: Sequence[float]) -> tuple[list[float], str]:
         buckets = by_metric.get(metric)

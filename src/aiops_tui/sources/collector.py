@@ -57,12 +57,14 @@ class Collection:
 def by_interval(scrapes: list[EndpointResult], at: float, interval: float
                 ) -> list[Collection]:
     """Timestamped scrapes (oldest first) as collections, one per ``interval`` before ``at``
-    they fall in, so each is folded into the minute it was made in."""
-    steps: dict[int, list[EndpointResult]] = defaultdict(list)
+    and minute they fall in, each stamped with its newest scrape, so each is folded into the
+    minute the scrapes were made in."""
+    steps: dict[tuple[int, int], list[EndpointResult]] = defaultdict(list)
     for scrape in scrapes:
-        steps[max(0, math.floor((at - scrape.at) / interval))].append(scrape)
-    return [Collection(at=at - k * interval, endpoints=steps[k])
-            for k in sorted(steps, reverse=True)]
+        steps[(max(0, math.floor((at - scrape.at) / interval)),
+               math.floor(scrape.at / 60))].append(scrape)  # a rollup minute
+    return sorted((Collection(at=max(s.at for s in group), endpoints=group)
+                   for group in steps.values()), key=lambda c: c.at)
 
 
 def auth_headers(endpoint: Endpoint) -> dict[str, str]:

@@ -256,6 +256,29 @@ class Seen:
     def taken(self, instance: str) -> float:
         return max(self.newest.get(instance, -math.inf), self.floor)
 
+    def live(self, at: float) -> dict[str, float]:
+        """The replicas scraped within ``STALE_SCRAPES`` of their intervals (unknown: within
+        ``LOOKBACK_S``), with their newest scrape's time."""
+        return {i: ts for i, ts in self.newest.items()
+                if at - ts <= STALE_SCRAPES * self.spacing.get(i, LOOKBACK_S / STALE_SCRAPES)}
+
+    def resume(self, at: float, overlap: float) -> float:
+        """Where its next read starts: just after the oldest of its live replicas' newest
+        scrapes, so a backend that makes scrapes visible late (remote write, clock skew)
+        still hands each over; with none live, ``overlap`` before the last read, or its
+        floor before the first."""
+        live = self.live(at)
+        if live:
+            return min(live.values()) + 0.001
+        return self.floor if self.read_to is None else self.read_to - overlap
+
+    def forget(self, at: float) -> None:
+        """Replicas not scraped for ``LOOKBACK_S`` are gone (a rollout replaces pods)."""
+        for instance in [i for i, ts in self.newest.items() if at - ts > LOOKBACK_S]:
+            del self.newest[instance]
+            self.spacing.pop(instance, None)
+            self.judged.pop(instance, None)
+
 
 @dataclass
 class Read:
@@ -270,11 +293,12 @@ class PromSource:
     """A query API client for the life of the console, with its credentials from the
     environment (never from the config, never shown: messages are scrubbed of them).
 
-    Each read asks for the raw samples since the last one (a range selector on
-    ``/api/v1/query``: samples with the time Prometheus scraped them), reaching ``overlap``
-    further back for a scrape committed after the last read's time, and hands out only
-    scrapes it has not handed out before. A Prometheus scraping every 15 s read every 5 s
-    costs one scrape's samples per 15 s, not three copies of it stamped 5 s apart.
+    Each read asks for the raw samples since the newest scrape it has of each endpoint (a
+    range selector on ``/api/v1/query``: samples with the time Prometheus scraped them) and
+    hands out only the scrapes it has not handed out before. A Prometheus scraping every 15 s
+    read every 5 s costs one scrape's samples per 15 s, not three copies of it stamped 5 s
+    apart. ``overlap``: how far before the last read to start where no replica of an
+    endpoint is live (it may be back).
     """
 
     def __init__(self, source: Source, client: httpx.AsyncClient, overlap: float) -> None:
@@ -340,7 +364,7 @@ class PromSource:
     async def _read(self, batch: list[Target], at: float) -> Read:
         started = time.monotonic()
         seen = [self._seen[t.key] for t in batch]
-        first = min(s.floor if s.read_to is None else s.read_to - self.overlap for s in seen)
+        first = min(s.resume(at, self.overlap) for s in seen)
         reach = min(max(at - first, LOOKBACK_S if any(s.read_to is None for s in seen) else 0),
                     self._reach)
         try:
@@ -350,10 +374,13 @@ class PromSource:
             return await asyncio.to_thread(take, batch, self._seen, found, at,
                                           _since(started))
         except FetchError as exc:
-            return Read([_failed(t, at, exc, _since(started)) for t in batch], [])
+            failed = exc
         except Exception as exc:  # a bug must not sink the cycle: the batch says what it was
-            return Read([_failed(t, at, self._unexpected(exc), _since(started)) for t in batch],
-                        [])
+            failed = self._unexpected(exc)
+        for s in seen:  # a first read the API refused is not asked again in full: from
+            if s.read_to is None:  # then on, what an instant query would see
+                s.floor = max(s.floor, at - LOOKBACK_S)
+        return Read([_failed(t, at, failed, _since(started)) for t in batch], [])
 
 
 def take(batch: list[Target], seen_by: dict[tuple[str, str], Seen], found: list[Series],
@@ -389,20 +416,20 @@ def take(batch: list[Target], seen_by: dict[tuple[str, str], Seen], found: list[
             if new:
                 read.scrapes.append(result)
             previous = seen.newest.get(instance)
-            if previous is not None and ts > previous:
-                seen.spacing[instance] = ts - previous
+            if previous is not None and ts > previous:  # a gap of minutes is not a cadence
+                seen.spacing[instance] = min(ts - previous, LOOKBACK_S / STALE_SCRAPES)
             seen.newest[instance] = ts if previous is None else max(ts, previous)
             seen.judged[instance] = (result.state, result.reason, result.served_models)
+        seen.forget(at)
         read.current.append(state_now(t, seen, at, latency))
     return read
 
 
 def state_now(target: Target, seen: Seen, at: float, latency: float) -> EndpointResult:
-    """The endpoint now: up if any replica's newest scrape was, else what its newest
-    said; down once no replica was scraped for ``STALE_SCRAPES`` of its intervals."""
-    live = [i for i, ts in seen.newest.items()
-            if at - ts <= (STALE_SCRAPES * seen.spacing[i] if i in seen.spacing
-                           else LOOKBACK_S)]
+    """The endpoint now, stamped with its newest scrape: up if any live replica's newest
+    scrape was, else what the newest said; down once no replica was scraped for
+    ``STALE_SCRAPES`` of its intervals."""
+    live = seen.live(at)
     if not live:
         if not seen.newest:
             return result_for(target, [], at, latency)
@@ -412,12 +439,12 @@ def state_now(target: Target, seen: Seen, at: float, latency: float) -> Endpoint
         return _failed(target, at, FetchError(State.DOWN, (
             f"no sample of it in Prometheus for {age:.0f}s"
             + (f" (it was scraped every {every:.0f}s)" if every else ""))), latency)
-    newest = max(live, key=seen.newest.__getitem__)
+    newest = max(live, key=live.__getitem__)
     up = [i for i in live if seen.judged[i][0] is State.UP]
     state, reason, _ = seen.judged[up[0]] if up else seen.judged[newest]
     served = sorted({m for i in live for m in seen.judged[i][2] or ()}) or None
     endpoint = target.endpoint
-    return EndpointResult(target.scenario, endpoint.name, endpoint.kind, at=at,
+    return EndpointResult(target.scenario, endpoint.name, endpoint.kind, at=live[newest],
                           state=state, reason=reason, latency_ms=latency,
                           served_models=served)
 
@@ -427,9 +454,6 @@ def _float(text: str) -> float:
         return float(text)
     except ValueError:
         return math.nan
-
-
-
 
 
 def _since(started: float) -> float:

@@ -194,7 +194,7 @@ class Store:
         states = [
             (r.at, r.scenario, r.endpoint, r.kind, str(r.state), r.reason, r.latency_ms,
              json.dumps(r.served_models) if r.served_models is not None else None)
-            for part in parts for r in part.endpoints
+            for r in collection.endpoints  # earlier scrapes' states are in this one's
         ]
         evals = [
             EvalRow(scenario, run.suite, run.passed, run.total, run.model, run.prompt,
