@@ -364,9 +364,11 @@ class PromSource:
     async def _read(self, batch: list[Target], at: float) -> Read:
         started = time.monotonic()
         seen = [self._seen[t.key] for t in batch]
-        first = min(s.resume(at, self.overlap) for s in seen)
-        reach = min(max(at - first, LOOKBACK_S if any(s.read_to is None for s in seen) else 0),
-                    self._reach)
+        start = min(s.resume(at, self.overlap) for s in seen)
+        # At least one interval: a scrape stamped ahead of this console's clock (skew) must
+        # not make the range empty, which the API refuses.
+        reach = min(max(at - start, self.overlap,
+                        LOOKBACK_S if any(s.read_to is None for s in seen) else 0), self._reach)
         try:
             found = await self.ask("/api/v1/query", {
                 "query": f"{selector(batch)}[{math.ceil(reach * 1000)}ms]",
