@@ -25,6 +25,7 @@ from aiops_tui.signals.status import FleetSnapshot
 from aiops_tui.sources import promql
 from aiops_tui.sources.collector import by_interval
 from aiops_tui.sources.scrape import EndpointResult, FetchError, State
+from aiops_tui.sources.staleness import LOOKBACK_S
 from aiops_tui.ui.fleet_view import COLUMNS
 
 READ_S = 0.25  # each console's pace, as Prometheus scrapes
@@ -133,7 +134,7 @@ async def test_prometheus_down_marks_its_endpoints_down_and_the_rest_goes_on(
     floors = [s.floor for s in runtime._collector.prometheus._seen.values()]
     await runtime.aclose()
     assert snapshot is not None
-    assert floors and all(f >= snapshot.at - promql.LOOKBACK_S for f in floors)
+    assert floors and all(f >= snapshot.at - LOOKBACK_S for f in floors)
     assert snapshot is not None
     for status in snapshot.scenarios:
         states = {e.name: e for e in status.endpoints}

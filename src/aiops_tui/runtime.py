@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from aiops_tui.actions.policy import os_user, refusal, role_of
 from aiops_tui.config.models import Config, Scenario
 from aiops_tui.signals.status import EndpointStatus, FleetSnapshot, ScenarioStatus
+from aiops_tui.sources.staleness import current
 from aiops_tui.store import live
 from aiops_tui.store.minutes import GAUGES
 
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 
 RETENTION_EVERY_S = 3600.0
 STALE_AFTER_INTERVALS = 3
-LONGEST_SPACING_S = 100.0  # samples further apart are an outage between, not a cadence
 # Minute rollups the alert windows sum from memory; older parts of a window use whole hours.
 ALERT_MINUTES_S = 8 * 3600.0
 INCIDENT_EVENTS = ("fired", "resolved", "acked")  # what an open incident's timeline takes in
@@ -590,13 +590,13 @@ class Runtime:
 def current_gauges(series: list[SeriesPoints], endpoints: list[EndpointStatus], end: float,
                    interval: float) -> list[SeriesPoints]:
     """The gauges sampled within ``STALE_AFTER_INTERVALS`` of the console's interval, or, on
-    an endpoint that is not failing, of their own spacing: a query API's scrapes may come
-    further apart than the console's cycles, and a replica no longer scraped drops out as
-    the source judges it gone (``promql.Seen.live``)."""
+    an endpoint that is not failing, still current by their own spacing: a query API's
+    scrapes may come further apart than the console's cycles, and a replica no longer
+    scraped drops out by the same rule as from its endpoint's state (``promql.Seen.live``)."""
     failing = {e.name for e in endpoints if e.state not in ("up", "slow", "stale")}
     return [s for s in series if end - s.ts[-1] <= STALE_AFTER_INTERVALS * interval or (
-        s.endpoint not in failing and len(s.ts) > 1 and end - s.ts[-1]
-        <= STALE_AFTER_INTERVALS * min(s.ts[-1] - s.ts[-2], LONGEST_SPACING_S))]
+        s.endpoint not in failing and len(s.ts) > 1
+        and current(end - s.ts[-1], s.ts[-1] - s.ts[-2]))]
 
 
 def settle_heap() -> None:

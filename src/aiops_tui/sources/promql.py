@@ -36,10 +36,9 @@ from aiops_tui.config.models import Endpoint, Source
 from aiops_tui.sources.exposition import Labels, Sample, normalise
 from aiops_tui.sources.families import BY_KIND, KEEP_LABELS
 from aiops_tui.sources.scrape import EndpointResult, FetchError, State, fetch_body, scrub
+from aiops_tui.sources.staleness import LOOKBACK_S, current
 
 LABELS_READ = frozenset({*KEEP_LABELS, "Hostname", "hostname"})  # see ``exposition``
-LOOKBACK_S = 300.0  # as an instant query: a target's state is its scrape up to 5 min back
-STALE_SCRAPES = 3  # a target no scrape of which arrived for this many of its intervals is down
 BATCH = 50  # endpoints per query: long enough to save requests, short enough to read back
 BODY_LIMIT = 64 * 1024 * 1024  # a query answer for a big batch is larger than one page
 
@@ -257,10 +256,10 @@ class Seen:
         return max(self.newest.get(instance, -math.inf), self.floor)
 
     def live(self, at: float) -> dict[str, float]:
-        """The replicas scraped within ``STALE_SCRAPES`` of their intervals (unknown: within
-        ``LOOKBACK_S``), with their newest scrape's time."""
+        """The replicas whose newest scrape is still current (``staleness.current``), with
+        its time."""
         return {i: ts for i, ts in self.newest.items()
-                if at - ts <= STALE_SCRAPES * self.spacing.get(i, LOOKBACK_S / STALE_SCRAPES)}
+                if current(at - ts, self.spacing.get(i))}
 
     def resume(self, at: float, overlap: float) -> float:
         """Where its next read starts: just after the oldest of its live replicas' newest
@@ -417,10 +416,10 @@ def take(batch: list[Target], seen_by: dict[tuple[str, str], Seen], found: list[
             result = result_for(t, rows, ts, 0.0)
             if new:
                 read.scrapes.append(result)
-            previous = seen.newest.get(instance)
-            if previous is not None and ts > previous:  # a gap of minutes is not a cadence
-                seen.spacing[instance] = min(ts - previous, LOOKBACK_S / STALE_SCRAPES)
-            seen.newest[instance] = ts if previous is None else max(ts, previous)
+            previous = seen.newest.get(instance)  # scrapes come oldest first: ts is newer
+            if previous is not None and ts > previous:
+                seen.spacing[instance] = ts - previous
+            seen.newest[instance] = ts
             seen.judged[instance] = (result.state, result.reason, result.served_models)
         seen.forget(at)
         read.current.append(state_now(t, seen, at, latency))
@@ -429,8 +428,8 @@ def take(batch: list[Target], seen_by: dict[tuple[str, str], Seen], found: list[
 
 def state_now(target: Target, seen: Seen, at: float, latency: float) -> EndpointResult:
     """The endpoint now, stamped with its newest scrape: up if any live replica's newest
-    scrape was, else what the newest said; down once no replica was scraped for
-    ``STALE_SCRAPES`` of its intervals."""
+    scrape was, else what the newest said; down once no replica's newest scrape is current
+    (``staleness.current``: three of its intervals)."""
     live = seen.live(at)
     if not live:
         if not seen.newest:

@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterator
 
 from aiops_tui.store.points import SeriesKey, SeriesPoints
 
-PRUNE_EVERY = 10  # prune when the span has moved by this fraction of itself
+PRUNE_EVERY = 10  # prune once the span has moved by 1/PRUNE_EVERY of itself
 
 
 class RecentWindow:
