@@ -305,6 +305,21 @@ def test_a_read_starts_after_the_newest_scrape_taken_so_late_ones_still_arrive()
     assert seen.newest == {} and seen.spacing == {}
 
 
+def test_an_endpoint_is_read_again_only_once_a_scrape_of_it_is_due() -> None:
+    seen = promql.Seen(floor=100.0)
+    assert seen.due(400.0)  # never read
+    seen.read_to, seen.newest, seen.spacing = 400.0, {"a": 390.0, "b": 398.0}, {"a": 15.0}
+    assert seen.due(401.0)  # b's cadence is not known yet
+    seen.spacing["b"] = 15.0
+    # Scraped at 390 and 398 every 15 s: nothing new before 405, when a's next is due.
+    assert not seen.due(404.0) and seen.due(405.0)
+    seen.newest["a"] = 405.0
+    assert not seen.due(412.0) and seen.due(413.0)
+    # No replica current any more (three intervals, see staleness): read every cycle, to
+    # see it come back.
+    assert seen.live(460.0) == {} and seen.due(460.0)
+
+
 @pytest.mark.parametrize(("source", "error"), [
     ({"kind": "prometheus"}, "a prometheus source needs url"),
     ({"kind": "scrape", "url": "http://p:9090"}, "takes no other settings"),

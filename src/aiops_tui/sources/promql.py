@@ -251,6 +251,7 @@ class Seen:
     spacing: dict[str, float] = field(default_factory=dict)
     judged: dict[str, tuple[State, str, list[str] | None]] = field(default_factory=dict)
     read_to: float | None = None  # the time of the last read that answered
+    latency: float = 0.0  # that read's, in ms: what the endpoint's state shows between reads
 
     def taken(self, instance: str) -> float:
         return max(self.newest.get(instance, -math.inf), self.floor)
@@ -260,6 +261,17 @@ class Seen:
         its time."""
         return {i: ts for i, ts in self.newest.items()
                 if current(at - ts, self.spacing.get(i))}
+
+    def due(self, at: float) -> bool:
+        """Whether a scrape not taken yet may be there to read: before the first read that
+        answered, with no replica live, or once a live replica's next scrape is due (its
+        newest plus its spacing). Reading an endpoint only then hands each scrape over in
+        one answer, not in every answer until it is a few intervals old."""
+        if self.read_to is None:
+            return True
+        live = self.live(at)
+        return not live or any(i not in self.spacing or ts + self.spacing[i] <= at
+                               for i, ts in live.items())
 
     def resume(self, at: float, overlap: float) -> float:
         """Where its next read starts: just after the oldest of its live replicas' newest
@@ -294,9 +306,10 @@ class PromSource:
 
     Each read asks for the raw samples since the newest scrape it has of each endpoint (a
     range selector on ``/api/v1/query``: samples with the time Prometheus scraped them) and
-    hands out only the scrapes it has not handed out before. A Prometheus scraping every 15 s
-    read every 5 s costs one scrape's samples per 15 s, not three copies of it stamped 5 s
-    apart. ``overlap``: how far before the last read to start where no replica of an
+    hands out only the scrapes it has not handed out before; an endpoint is asked for again
+    once its next scrape is due (``Seen.due``). A Prometheus scraping every 15 s read every
+    5 s costs one scrape's samples per 15 s, decoded once, not three copies of it stamped
+    5 s apart. ``overlap``: how far before the last read to start where no replica of an
     endpoint is live (it may be back).
     """
 
@@ -356,7 +369,15 @@ class PromSource:
         if first:  # minutes of every series: one batch's answer in memory at a time
             reads = [await self._read(batch, at) for batch in batches(targets)]
         else:
-            reads = await asyncio.gather(*(self._read(batch, at) for batch in batches(targets)))
+            due: list[Target] = []
+            waiting = Read([], [])  # nothing new to read yet: their state from what is seen
+            for t in targets:
+                seen = self._seen[t.key]
+                if seen.due(at):
+                    due.append(t)
+                else:
+                    waiting.current.append(state_now(t, seen, at, seen.latency))
+            reads = [*await asyncio.gather(*(self._read(b, at) for b in batches(due))), waiting]
         return Read([r for read in reads for r in read.current],
                     sorted((r for read in reads for r in read.scrapes), key=lambda r: r.at))
 
@@ -406,7 +427,7 @@ def take(batch: list[Target], seen_by: dict[tuple[str, str], Seen], found: list[
     read = Read([], [])
     for t in batch:
         seen = seen_by[t.key]
-        seen.read_to = at
+        seen.read_to, seen.latency = at, latency
         scrapes = sorted(groups[id(t)].items(), key=lambda kv: kv[0][1])
         before = {i: ts for (i, ts), _ in scrapes if ts <= seen.taken(i)}  # the newest
         for (instance, ts), rows in scrapes:
