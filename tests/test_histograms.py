@@ -6,6 +6,7 @@ import math
 
 from aiops_tui.signals.histograms import window_quantiles
 from aiops_tui.store.points import SeriesPoints
+from aiops_tui.store.recent import RecentWindow
 
 TS = [10.0, 20.0, 30.0]
 
@@ -90,3 +91,36 @@ def test_counter_reset_inside_the_window_counts_both_sides() -> None:
     (p50,), why = window_quantiles(series, [0.5], 0, 30)
     assert why == "" and math.isclose(p50, 1.0)
 
+
+
+def test_the_window_keeps_a_scrapes_buckets_on_one_timeline_and_a_new_layout_apart() -> None:
+    recent = RecentWindow(span=100.0, metrics={"e2e_latency_seconds_bucket"})
+
+    def scrape(at: float, counts: dict[str, float]) -> None:
+        recent.add("s", "vllm-a", at, [("e2e_latency_seconds_bucket",
+                                        (("le", le), ("model", "m")), v)
+                                       for le, v in counts.items()])
+
+    for i in range(4):
+        scrape(10.0 * i, {"1.0": 3.0 * i, "2.0": 4.0 * i, "+Inf": 5.0 * i})
+    series = recent.of("s")["e2e_latency_seconds_bucket"]
+    assert len(series) == 3 and series[0].ts is series[1].ts is series[2].ts
+    # The shared timeline gives what buckets with their own times give.
+    apart = [bucket(s.labels["le"], list(s.values), s.ts) for s in series]
+    assert window_quantiles(series, [0.5, 0.9], 5, 30) == window_quantiles(apart, [0.5, 0.9],
+                                                                          5, 30)
+    # The engine restarts with other bounds: the new layout has a timeline of its own, so a
+    # window holding both is refused, and one after the change reads the new one alone.
+    scrape(40.0, {"0.5": 0.0, "+Inf": 1.0})
+    scrape(50.0, {"0.5": 1.0, "+Inf": 3.0})
+    series = recent.of("s")["e2e_latency_seconds_bucket"]
+    assert len(series) == 5
+    (p50,), why = window_quantiles(series, [0.5], 25, 50)
+    assert math.isnan(p50) and why.startswith("bucket bounds changed inside the window")
+    (p50,), why = window_quantiles(series, [0.5], 35, 50)
+    assert why == "" and 0 < p50 <= 0.5
+    recent.prune(140.0)  # the old layout has left the span: gone; the new one cut alike
+    series = recent.of("s")["e2e_latency_seconds_bucket"]
+    assert [(s.labels["le"], s.ts, s.values) for s in series] == [
+        ("0.5", [50.0], [1.0]), ("+Inf", [50.0], [3.0])]
+    assert series[0].ts is series[1].ts

@@ -117,10 +117,9 @@ def test_the_windows_running_reset_total_gives_the_walked_increase() -> None:
     """The in-memory window keeps what resets added back, so an increase is two lookups; it
     must equal walking the points, also once the oldest points (and a reset) are pruned."""
     recent = RecentWindow(span=60.0, metrics={"prompt_tokens_total"})
-    key = ("s", "e", "prompt_tokens_total", ())
     values = [5.0, 9.0, 2.0, 7.0, 7.0, 1.0, 4.0, 30.0, 3.0, 8.0]
     for i, v in enumerate(values):
-        recent.add(key, 10.0 * i, v)
+        recent.add("s", "e", 10.0 * i, [("prompt_tokens_total", (), v)])
     for now in (90.0, 110.0):  # the second prune drops the first two resets
         recent.prune(now)
         (points,) = list(recent)
@@ -132,9 +131,8 @@ def test_the_windows_running_reset_total_gives_the_walked_increase() -> None:
 
 def test_a_non_finite_value_leaves_the_window_walking_not_wrong() -> None:
     recent = RecentWindow(span=100.0, metrics={"prompt_tokens_total"})
-    key = ("s", "e", "prompt_tokens_total", ())
     for i, v in enumerate([1.0, 2.0, math.inf, 3.0, 4.0, 5.0, 6.0]):
-        recent.add(key, 10.0 * i, v)
+        recent.add("s", "e", 10.0 * i, [("prompt_tokens_total", (), v)])
     recent.prune(130.0)  # the infinite point has gone; the window still walks
     (points,) = list(recent)
     assert increase(points.ts, points.values, 35.0, 60.0, points.carry) == pytest.approx(

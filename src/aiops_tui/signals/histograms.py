@@ -9,12 +9,12 @@ instead of a plausible wrong number.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from aiops_tui.signals.quantile import histogram_quantiles
-from aiops_tui.signals.rates import increase_in
+from aiops_tui.signals.rates import edges, increase_over, points_in
 from aiops_tui.store.points import SeriesPoints
 
 
@@ -28,34 +28,31 @@ def window_quantiles(buckets: Sequence[SeriesPoints], qs: Sequence[float], start
     do not add up to one distribution.
     """
     nan = [math.nan] * len(qs)
-    groups: dict[str, list] = defaultdict(list)
+    histograms: dict[str, list[SeriesPoints]] = defaultdict(list)
     for s in buckets:
-        bound, ts = s.bound, s.ts
-        if bound is None or not ts:
-            continue
-        lo = bisect_right(ts, start)
-        hi = len(ts) if ts[-1] <= end else bisect_right(ts, end)  # the window ends at now
-        if hi > lo:
-            groups[s.histogram].append((s, bound, lo, hi))
-    if not groups:
+        if s.bound is not None and s.ts:
+            histograms[s.histogram].append(s)
+    placed = [p for p in (_in_window(h, start, end) for h in histograms.values()) if p.buckets]
+    if not placed:
         return nan, "no samples in the window"
-    # Every bucket of one histogram is scraped together: differing spans mean buckets came
-    # or went inside the window (an engine restarted with other bounds).
-    steady = [g for g in groups.values() if _spans_alike(g)]
+    steady = [p for p in placed if p.alike]
     if not steady:
         return nan, "bucket bounds changed inside the window (engine restarted?)"
-    layouts = {frozenset(b for _, b, _, _ in g if not math.isinf(b)) for g in steady}
+    layouts = {frozenset(s.bound for s in p.buckets if not math.isinf(s.bound))  # type: ignore[arg-type]
+               for p in steady}
     if len(layouts) > 1:
         return nan, "replicas expose different bucket bounds (mid-upgrade?)"
     deltas: dict[float, float] = defaultdict(float)
-    counted = False
-    for group in steady:
-        for s, bound, lo, hi in group:
-            delta = increase_in(s.ts, s.values, lo, hi, start, end, s.carry)
-            if not math.isnan(delta):
-                deltas[bound] += delta
-                counted = True
-    if not counted:
+    for p in steady:
+        span, found = None, None
+        for s, (lo, hi) in zip(p.buckets, p.spans, strict=True):
+            if (lo, hi) != span:  # alike spans: the same edges unless a scrape was missed
+                span, found = (lo, hi), edges(s.ts, lo, hi, start, end)
+            if found is not None:
+                delta = increase_over(found, s.values, lo, hi, s.carry)
+                if not math.isnan(delta):
+                    deltas[s.bound] += delta  # type: ignore[index]
+    if not deltas:
         return nan, "fewer than two scrapes in the window"
     if not any(math.isinf(le) and le > 0 for le in deltas):
         return nan, "the histogram has no +Inf bucket"
@@ -65,8 +62,30 @@ def window_quantiles(buckets: Sequence[SeriesPoints], qs: Sequence[float], start
     return values, "" if not any(math.isnan(v) for v in values) else "too few buckets"
 
 
-def _spans_alike(group: list) -> bool:
-    """Whether every bucket's points in the window start and end at the same scrapes."""
-    first, _, lo, hi = group[0]
-    start, end = first.ts[lo], first.ts[hi - 1]
-    return all(s.ts[lo] == start and s.ts[hi - 1] == end for s, _, lo, hi in group)
+class _Placed(NamedTuple):
+    """A histogram's buckets that have points in the window, each with where they are
+    (``[lo, hi)``), and whether those points start and end at the same scrapes in every
+    bucket, as buckets scraped together do; if not, buckets came or went inside the window
+    (an engine restarted with other bounds)."""
+
+    buckets: list[SeriesPoints]
+    spans: list[tuple[int, int]]
+    alike: bool
+
+
+def _in_window(histogram: list[SeriesPoints], start: float, end: float) -> _Placed:
+    """Where each bucket's points in the window are: found once where the buckets share
+    their times (as the in-memory window keeps a scrape's buckets), else bucket by bucket."""
+    ts = histogram[0].ts
+    if all(s.ts is ts for s in histogram):
+        lo, hi = points_in(ts, start, end)
+        return _Placed(histogram, [(lo, hi)] * len(histogram), True) if hi > lo else \
+            _Placed([], [], True)
+    found = [(s, points_in(s.ts, start, end)) for s in histogram]
+    found = [(s, span) for s, span in found if span[1] > span[0]]
+    if not found:
+        return _Placed([], [], False)
+    first, (lo, hi) = found[0]
+    alike = all(s.ts[a] == first.ts[lo] and s.ts[b - 1] == first.ts[hi - 1]
+                for s, (a, b) in found)
+    return _Placed([s for s, _ in found], [span for _, span in found], alike)

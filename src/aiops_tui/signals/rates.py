@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 
 
@@ -28,37 +29,67 @@ def increase(ts: Sequence[float], values: Sequence[float], start: float, end: fl
 
     ``ts`` must be ascending (as stored); the window's edges are found by bisection. ``carry``,
     when given, is the running total of what resets added back at each point, which makes the
-    raw increase two lookups. The order of the edge rules follows Prometheus since PR #13725:
-    a gap wider than 1.1 average steps becomes half a step first, then the start is cut where
-    the counter would have been zero.
+    raw increase two lookups.
     """
+    lo, hi = points_in(ts, start, end)
+    found = edges(ts, lo, hi, start, end)
+    return math.nan if found is None else increase_over(found, values, lo, hi, carry)
+
+
+def points_in(ts: Sequence[float], start: float, end: float) -> tuple[int, int]:
+    """The points ``[lo, hi)`` of ascending ``ts`` with ``start < t <= end``."""
     if not ts:
-        return math.nan
+        return 0, 0
     hi = len(ts) if ts[-1] <= end else bisect_right(ts, end)  # a window ending now: no search
-    return increase_in(ts, values, bisect_right(ts, start), hi, start, end, carry)
+    return bisect_right(ts, start), hi
 
 
-def increase_in(ts: Sequence[float], values: Sequence[float], lo: int, hi: int, start: float,
-                end: float, carry: Sequence[float] = ()) -> float:
-    """``increase`` over the points ``[lo, hi)`` already found to lie in the window."""
+@dataclass(frozen=True, slots=True)
+class Edges:
+    """How far Prometheus extrapolates a window's increase beyond its first and last sample.
+
+    It depends on the samples' times only, so series scraped together (a histogram's buckets)
+    share it; the cut where the counter would have been zero depends on each one's values
+    and is made in ``increase_over``.
+    """
+
+    sampled: float  # last sample's time minus the first's
+    to_start: float
+    to_end: float
+
+
+def edges(ts: Sequence[float], lo: int, hi: int, start: float, end: float) -> Edges | None:
+    """The edges of the window's points ``[lo, hi)``; None with fewer than two, as PromQL.
+
+    The order of the rules follows Prometheus since PR #13725: a gap wider than 1.1 average
+    steps becomes half a step first, then (per series) the start is cut where the counter
+    would have been zero.
+    """
     if hi - lo < 2:
-        return math.nan
-    first_t, first_v, last_t = ts[lo], values[lo], ts[hi - 1]
-    sampled = last_t - first_t
+        return None
+    sampled = ts[hi - 1] - ts[lo]
     if sampled <= 0:
-        return math.nan
-    if carry:
-        result = values[hi - 1] - first_v + (carry[hi - 1] - carry[lo])
-    else:
-        result = raw_increase(values[lo:hi])
+        return None
     average_step = sampled / (hi - lo - 1)
     threshold = average_step * 1.1
-    to_start = first_t - start
-    to_end = end - last_t
+    to_start = ts[lo] - start
+    to_end = end - ts[hi - 1]
     if to_start >= threshold:
         to_start = average_step / 2
-    if result > 0 and first_v >= 0 and sampled * (first_v / result) < to_start:
-        to_start = sampled * (first_v / result)  # where the counter would have been zero
     if to_end >= threshold:
         to_end = average_step / 2
-    return result * (sampled + to_start + to_end) / sampled
+    return Edges(sampled, to_start, to_end)
+
+
+def increase_over(found: Edges, values: Sequence[float], lo: int, hi: int,
+                  carry: Sequence[float] = ()) -> float:
+    """The increase of the points ``[lo, hi)``, extrapolated to the window's ``found`` edges."""
+    first = values[lo]
+    if carry:
+        result = values[hi - 1] - first + (carry[hi - 1] - carry[lo])
+    else:
+        result = raw_increase(values[lo:hi])
+    sampled, to_start = found.sampled, found.to_start
+    if result > 0 and first >= 0 and sampled * (first / result) < to_start:
+        to_start = sampled * (first / result)  # where the counter would have been zero
+    return result * (sampled + to_start + found.to_end) / sampled

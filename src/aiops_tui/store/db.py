@@ -34,6 +34,7 @@ from aiops_tui.store.points import (
     AlertEvent,
     AlertRow,
     EvalRow,
+    Labels,
     ManifestRow,
     SeriesKey,
     SeriesPoints,
@@ -158,12 +159,15 @@ class Store:
         """Keep the newest ``span`` seconds of ``metrics`` in memory, starting from the file."""
         self.recent = RecentWindow(span, metrics)
         newest = self.con.sql("SELECT max(ts) FROM samples").fetchall()[0][0]
-        if newest is not None:
+        if newest is not None:  # back into scrapes: the window keeps a scrape's buckets together
+            scrapes: dict[tuple[float, str, str], list[tuple[str, Labels, float]]] = {}
             for points in self.window(newest - span, newest, list(metrics)):
-                key = (points.scenario, points.endpoint, points.metric,
-                       tuple(sorted(points.labels.items())))
+                labels = tuple(sorted(points.labels.items()))
                 for ts, value in zip(points.ts, points.values, strict=True):
-                    self.recent.add(key, ts, value)
+                    scrapes.setdefault((ts, points.scenario, points.endpoint), []).append(
+                        (points.metric, labels, value))
+            for (ts, scenario, endpoint), samples in sorted(scrapes.items()):
+                self.recent.add(scenario, endpoint, ts, samples)
         self.rollup.seed(self.recent)
         return self.recent
 
@@ -174,7 +178,6 @@ class Store:
         rows: list[tuple[float, int, float]] = []
         new_series: list[tuple[int, str, str, str, str]] = []
         fresh_keys: list[SeriesKey] = []
-        fresh: list[tuple[SeriesKey, float, float]] = []  # for the in-memory window, once stored
         errors: list[tuple[str, str, float]] = []
         for part in parts:
             first_seen = len(fresh_keys)
@@ -189,7 +192,6 @@ class Store:
                         new_series.append((sid, *key[:3],
                                            json.dumps(dict(key[3]), sort_keys=True)))
                     rows.append((result.at, sid, sample.value))
-                    fresh.append((key, result.at, sample.value))
             errors += self._new_errors(fresh_keys[first_seen:], part)
         states = [
             (r.at, r.scenario, r.endpoint, r.kind, str(r.state), r.reason, r.latency_ms,
@@ -233,9 +235,10 @@ class Store:
                 self._evals[(e.scenario, e.suite)] = e
         for m in manifests:  # what the feed says serves now, even an older build (a rollback)
             self._manifests[m.scenario] = m
-        if self.recent is not None:
-            for key, at, value in fresh:
-                self.recent.add(key, at, value)
+        if self.recent is not None:  # once stored
+            for part in parts:
+                for result in part.endpoints:
+                    self.recent.add(result.scenario, result.endpoint, result.at, result.samples)
             self.recent.prune(collection.at)
         for part in parts:
             for result in part.endpoints:

@@ -10,43 +10,74 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
-from aiops_tui.store.points import SeriesKey, SeriesPoints
+from aiops_tui.store.points import Labels, SeriesKey, SeriesPoints
 
 PRUNE_EVERY = 10  # prune once the span has moved by 1/PRUNE_EVERY of itself
 
 
 class RecentWindow:
+    """The window, by series. A histogram's buckets scraped together share one list of
+    times (one per bucket layout): the window math then finds a window's edges once per
+    histogram, not once per bucket, and the times are kept once."""
+
     def __init__(self, span: float, metrics: Collection[str]) -> None:
         self.span = span
         self.metrics = frozenset(metrics)
-        self._series: dict[SeriesKey, SeriesPoints] = {}
-        # By scenario, then metric: what the fleet window reads, grouped as it reads it.
+        self._series: dict[SeriesKey, SeriesPoints] = {}  # each series' newest points
+        # By scenario, then metric: what the fleet window reads, grouped as it reads it. It
+        # also holds a bucket layout's series after the next layout has replaced them.
         self._by_scenario: dict[str, dict[str, list[SeriesPoints]]] = {}
+        # Each histogram's buckets by ``le``, sharing the times of their scrapes.
+        self._histograms: dict[tuple[str, str, str, Labels], dict[str, SeriesPoints]] = {}
         self._pruned_to = -math.inf
 
-    def add(self, key: SeriesKey, ts: float, value: float) -> None:
-        if key[2] not in self.metrics:
-            return
-        points = self._series.get(key)
-        if points is None:
-            points = self._series[key] = SeriesPoints(key[0], key[1], key[2], dict(key[3]),
-                                                      [], [])
-            self._by_scenario.setdefault(key[0], {}).setdefault(key[2], []).append(points)
-        if points.ts and ts <= points.ts[-1]:
-            return  # a replayed or out-of-order stamp would break the window math
-        if not points.values:
-            points.carry.append(0.0)
-        elif points.carry:  # empty once a non-finite value made it useless: walk instead
-            previous = points.values[-1]
-            carried = points.carry[-1] + (previous if value < previous else 0.0)
-            if math.isfinite(carried):
-                points.carry.append(carried)
+    def add(self, scenario: str, endpoint: str, at: float,
+            samples: Iterable[tuple[str, Labels, float]]) -> None:
+        """One scrape of one endpoint, made at ``at``."""
+        buckets: dict[tuple[str, Labels], dict[str, float]] = {}
+        for metric, labels, value in samples:
+            if metric not in self.metrics:
+                continue
+            le = next((v for k, v in labels if k == "le"), None) \
+                if metric.endswith("_bucket") else None
+            if le is None:
+                key = (scenario, endpoint, metric, labels)
+                points = self._series.get(key) or self._new(key, [])
+                if not points.ts or at > points.ts[-1]:
+                    points.ts.append(at)
+                    _append(points, value)
             else:
-                points.carry.clear()
-        points.ts.append(ts)
-        points.values.append(value)
+                rest = tuple(kv for kv in labels if kv[0] != "le")
+                buckets.setdefault((metric, rest), {})[le] = value
+        for (metric, rest), values in buckets.items():
+            self._add_histogram((scenario, endpoint, metric, rest), at, values)
+
+    def _add_histogram(self, key: tuple[str, str, str, Labels], at: float,
+                       values: dict[str, float]) -> None:
+        """One scrape of a histogram's buckets: their shared times grow by one, unless the
+        buckets are not the ones before (an engine restarted with other bounds, or the
+        first scrape), which starts a list of times for the new layout."""
+        kept = self._histograms.get(key)
+        if kept is not None and kept.keys() == values.keys():
+            ts = next(iter(kept.values())).ts
+            if at <= ts[-1]:
+                return  # a replayed or out-of-order stamp would break the window math
+        else:
+            ts = []
+            scenario, endpoint, metric, rest = key
+            kept = self._histograms[key] = {
+                le: self._new((scenario, endpoint, metric, tuple(sorted((*rest, ("le", le))))),
+                              ts) for le in values}
+        ts.append(at)
+        for le, value in values.items():
+            _append(kept[le], value)
+
+    def _new(self, key: SeriesKey, ts: list[float]) -> SeriesPoints:
+        points = self._series[key] = SeriesPoints(key[0], key[1], key[2], dict(key[3]), ts, [])
+        self._by_scenario.setdefault(key[0], {}).setdefault(key[2], []).append(points)
+        return points
 
     def prune(self, now: float) -> None:
         """Forget points older than the span, and series that have no points left. Only once
@@ -56,17 +87,25 @@ class RecentWindow:
         if cutoff - self._pruned_to < self.span / PRUNE_EVERY:
             return
         self._pruned_to = cutoff
-        for key, points in list(self._series.items()):
-            cut = bisect_right(points.ts, cutoff)
-            if cut:
-                del points.ts[:cut]
-                del points.values[:cut]
-                if points.carry:
-                    del points.carry[:cut]
-            if not points.ts:
-                del self._series[key]
-                kept = self._by_scenario[key[0]][key[2]]
-                kept[:] = [other for other in kept if other is not points]
+        cuts: dict[int, int] = {}  # by times list: a histogram's buckets share theirs
+        for by_metric in self._by_scenario.values():
+            for metric, series in by_metric.items():
+                for points in series:
+                    cut = cuts.get(id(points.ts))
+                    if cut is None:
+                        cut = cuts[id(points.ts)] = bisect_right(points.ts, cutoff)
+                        del points.ts[:cut]
+                    if cut:
+                        del points.values[:cut]
+                        if points.carry:
+                            del points.carry[:cut]
+                if any(not points.values for points in series):
+                    by_metric[metric] = [points for points in series if points.values]
+        for key in [k for k, points in self._series.items() if not points.values]:
+            del self._series[key]
+        for key in [k for k, kept in self._histograms.items()
+                    if not next(iter(kept.values())).values]:
+            del self._histograms[key]
 
     def newest(self) -> float | None:
         """The newest sample's time, None when empty."""
@@ -77,7 +116,23 @@ class RecentWindow:
         return self._by_scenario.get(scenario, {})
 
     def __iter__(self) -> Iterator[SeriesPoints]:
+        """Each series' newest points."""
         return iter(self._series.values())
 
     def __len__(self) -> int:
         return len(self._series)
+
+
+def _append(points: SeriesPoints, value: float) -> None:
+    """A value whose time has just been appended, with the running total of what resets
+    added back (``SeriesPoints.carry``)."""
+    if not points.values:
+        points.carry.append(0.0)
+    elif points.carry:  # empty once a non-finite value made it useless: walk instead
+        previous = points.values[-1]
+        carried = points.carry[-1] + (previous if value < previous else 0.0)
+        if math.isfinite(carried):
+            points.carry.append(carried)
+        else:
+            points.carry.clear()
+    points.values.append(value)
