@@ -193,6 +193,22 @@ def test_a_pending_timer_survives_a_restart(demo, tmp_path: Path) -> None:
     assert run(again, config, [high, high], [r], start=120.0) == [("pending",), ("firing",)]
 
 
+def test_only_a_change_in_an_alerts_lifecycle_is_stored(demo) -> None:
+    config, _ = demo
+    r = rule(signal="error_rate", above=0.05, **{"for": "3m"})
+    book = Book(AlertRules(rules=[r]), config)
+    run(book, config, [{"support-chat": {"error_rate": 0.01}}], [r])
+    book.saved(book.dirty())
+    # A quiet rule's value moves every cycle: nothing to write.
+    run(book, config, [{"support-chat": {"error_rate": 0.02}}], [r], start=60.0)
+    assert book.alerts[("support-chat", r.id)].value == pytest.approx(0.02)
+    assert book.dirty() == []
+    # It begins to hold: stored, with the value it held at.
+    run(book, config, [{"support-chat": {"error_rate": 0.2}}], [r], start=120.0)
+    [row] = [row for row in book.dirty() if row.scenario == "support-chat"]
+    assert (row.state, row.active_since, row.value) == ("pending", 120.0, pytest.approx(0.2))
+
+
 def test_an_alert_whose_rule_stops_applying_resolves(demo) -> None:
     config, _ = demo
     firing = rule(id="f", signal="error_rate", above=0.05)
