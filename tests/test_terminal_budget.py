@@ -61,3 +61,30 @@ def test_scrollbars_merge_across_but_never_down() -> None:
     assert "".join(s.text for s in compact.segments) == "".join(s.text for s in wide.segments)
     tall = CompactScrollBar.render_bar(vertical=True, **shape)  # a segment per line
     assert tall.segments == ScrollBarRender.render_bar(vertical=True, **shape).segments
+
+
+async def test_a_cycles_row_changes_repaint_those_rows_alone() -> None:
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+
+    from aiops_tui.ui.cell_table import CellTable
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield CellTable()
+
+    async with One().run_test(size=(60, 12)) as pilot:
+        table = pilot.app.query_one(CellTable)
+        for column in ("name", "value"):
+            table.add_column(column, key=column)
+        for key in "abcde":
+            table.add_row(Text(key), Text("0"), key=key)
+        # Places follow the order on screen, not the order rows were added in.
+        table.sort("name", key=lambda cell: cell.plain, reverse=True)
+        await pilot.pause()
+        painted = []
+        table._refresh_region = painted.append  # type: ignore[method-assign]
+        table.update_rows({"b": {"value": Text("7")}, "e": {"value": Text("9")}})
+        # The rows' own regions, as Textual works them out for one row.
+        assert painted == [table._get_row_region(table.get_row_index(k)) for k in ("e", "b")]
+        assert [c.plain for c in table.get_row("b")] == ["b", "7"]

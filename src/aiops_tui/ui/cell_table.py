@@ -3,8 +3,8 @@
 Three things made a refresh of the fleet view cost 9.4 KB/s at 120x40 on the demo fleet:
 ``DataTable.update_cell`` repaints the whole table for one new number; each cell is its own run
 of styled text, so a row in one style repeats the same colour codes a dozen times; and the
-scrollbars are drawn one styled cell at a time (3 KB for a 120-column bar). ``update_row``
-repaints only the row it changed, a re-sort repaints the rows but not the empty lines below
+scrollbars are drawn one styled cell at a time (3 KB for a 120-column bar). ``update_rows``
+repaints only the rows it changed, a re-sort repaints the rows but not the empty lines below
 them, and rows and scrollbars are drawn with neighbouring runs of one look merged into one.
 """
 
@@ -58,15 +58,26 @@ class CellTable(DataTable[Text]):
             self.horizontal_scrollbar.renderer = CompactScrollBar
             self.vertical_scrollbar.renderer = CompactScrollBar
 
-    def update_row(self, row_key: str, cells: Mapping[str, Text]) -> None:
-        """Put new values in some cells of a row, and repaint that row alone."""
-        row = RowKey(row_key)
-        for column_key, value in cells.items():
-            column = ColumnKey(column_key)
-            self.get_cell(row, column)  # CellDoesNotExist for a wrong key, as update_cell
-            self._data[row][column] = value
+    def update_rows(self, changes: Mapping[str, Mapping[str, Text]]) -> None:
+        """Put new values in some cells of some rows, and repaint those rows alone. Their
+        places are found in one pass down the table: ``refresh_row`` sums the heights of
+        the rows above each one, which for a cycle's changes to 200 rows was 40,000 sums."""
+        for row_key, cells in changes.items():
+            row = RowKey(row_key)
+            for column_key, value in cells.items():
+                column = ColumnKey(column_key)
+                self.get_cell(row, column)  # CellDoesNotExist for a wrong key, as update_cell
+                self._data[row][column] = value
+        if not changes:
+            return
         self._update_count += 1  # the rendered-row caches are keyed by it
-        self.refresh_row(self.get_row_index(row))
+        width = max(self.size.width, self._row_label_column_width + sum(
+            column.get_render_width(self) for column in self.columns.values()))
+        y = self.header_height if self.show_header else 0
+        for row in self.ordered_rows:
+            if row.key.value in changes:
+                self._refresh_region(Region(0, y, width, row.height))
+            y += row.height
 
     def sort(self, *columns: str, key: Callable[[Any], Any] | None = None,  # type: ignore[override]
              reverse: bool = False) -> Self:

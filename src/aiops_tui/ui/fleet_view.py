@@ -167,6 +167,7 @@ class FleetView(FollowsRunbooks, ActsOnScenario, Screen[None]):
             for gone in [k for k in self._shown if k not in wanted]:
                 table.remove_row(gone)
                 del self._shown[gone]
+            changes = {}
             for sid, status in wanted.items():
                 cells = tuple(cell(status) for _, _, _, cell in COLUMNS)
                 before = self._shown.get(sid)
@@ -176,8 +177,9 @@ class FleetView(FollowsRunbooks, ActsOnScenario, Screen[None]):
                     changed = {key: new for (key, *_), old, new
                                in zip(COLUMNS, before, cells, strict=True) if old != new}
                     if changed:
-                        table.update_row(sid, changed)
+                        changes[sid] = changed
                 self._shown[sid] = cells
+            table.update_rows(changes)
             order = sorted(wanted.values(), key=lambda s: (ORDER[s.health], s.id))
             rank = {s.id: i for i, s in enumerate(order)}
             if [r.key.value for r in table.ordered_rows] != [s.id for s in order]:
