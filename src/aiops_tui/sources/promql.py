@@ -216,9 +216,12 @@ def samples(raw: Iterable[tuple[dict[str, str], float]], target: Target) -> tupl
             (name, pairs, value))
     out: list[Sample] = []
     for instance, rows in sorted(by_instance.items()):
+        if not instance:
+            out += normalise(rows, kind)  # type: ignore[arg-type]
+            continue
         for s in normalise(rows, kind):  # type: ignore[arg-type]
-            labels = tuple(sorted((*s.labels, ("instance", instance)))) if instance else s.labels
-            out.append(Sample(s.metric, labels, s.value))
+            out.append(Sample(s.metric, tuple(sorted((*s.labels, ("instance", instance)))),
+                              s.value))
     return out, up
 
 
