@@ -88,3 +88,38 @@ async def test_a_cycles_row_changes_repaint_those_rows_alone() -> None:
         # The rows' own regions, as Textual works them out for one row.
         assert painted == [table._get_row_region(table.get_row_index(k)) for k in ("e", "b")]
         assert [c.plain for c in table.get_row("b")] == ["b", "7"]
+
+
+async def test_only_a_changed_cell_is_rendered_again(monkeypatch) -> None:
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    from aiops_tui.ui.cell_table import CellTable
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield CellTable(cursor_type="row")
+
+    async with One().run_test(size=(60, 12)) as pilot:
+        table = pilot.app.query_one(CellTable)
+        for column in ("name", "value", "note"):
+            table.add_column(column, key=column)
+        for key in "abc":
+            table.add_row(Text(key), Text("0"), Text("same"), key=key)
+        await pilot.pause()
+        rendered: list[tuple[int, int]] = []
+        textual_render = DataTable._render_cell
+
+        def counted(self, row_index, column_index, *args, **kwargs):  # type: ignore[no-untyped-def]
+            rendered.append((row_index, column_index))
+            return textual_render(self, row_index, column_index, *args, **kwargs)
+
+        monkeypatch.setattr(DataTable, "_render_cell", counted)
+        table.update_rows({"b": {"value": Text("7")}})
+        await pilot.pause()
+        assert rendered == [(1, 1)]  # b's new value; its name and note were kept
+        assert "7" in table.render_line(2).text  # the header, a, then b
+        table.move_cursor(row=1)  # the cursor's row looks different: rendered again
+        await pilot.pause()
+        assert {r for r, _ in rendered[1:]} == {0, 1}

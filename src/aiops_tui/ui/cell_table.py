@@ -53,6 +53,13 @@ class CompactScrollBar(ScrollBarRender):
 class CellTable(DataTable[Text]):
     _rows_only = False  # set while a re-sort asks for a repaint
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each cell's newest render with the value and look it was made from (see
+        # ``_render_cell``).
+        self._cells: dict[tuple[RowKey, ColumnKey], tuple[object, tuple[object, ...],
+                                                          list[list[Segment]]]] = {}
+
     def on_mount(self) -> None:
         if not self.app.is_headless:
             self.horizontal_scrollbar.renderer = CompactScrollBar
@@ -78,6 +85,36 @@ class CellTable(DataTable[Text]):
             if row.key.value in changes:
                 self._refresh_region(Region(0, y, width, row.height))
             y += row.height
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
+        """Textual's render of a cell, kept while the cell holds the same value and looks the
+        same. Textual keys its own on an update counter that any change bumps, so a cycle's
+        new numbers re-rendered every cell on screen, changed or not: a tenth of the
+        console's CPU at 200 scenarios."""
+        if row_index < 0 or column_index < 0:  # the header and row labels: Textual's
+            return super()._render_cell(row_index, column_index, base_style, width, cursor,
+                                        hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        value = self._data[row_key][column_key]
+        # What Textual's key holds but the counter: the index is in each segment's meta.
+        look = (row_index, column_index, base_style, width, cursor, hover,
+                self._show_hover_cursor, self._pseudo_class_state, self.show_cursor)
+        kept = self._cells.get((row_key, column_key))
+        if kept is not None and kept[0] is value and kept[1] == look:
+            return kept[2]
+        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        self._cells[(row_key, column_key)] = (value, look, lines)  # holds value: no id reuse
+        return lines
+
+    def _clear_caches(self) -> None:
+        super()._clear_caches()
+        self._cells.clear()
+
+    def notify_style_update(self) -> None:
+        self._cells.clear()
+        super().notify_style_update()
 
     def sort(self, *columns: str, key: Callable[[Any], Any] | None = None,  # type: ignore[override]
              reverse: bool = False) -> Self:
