@@ -124,3 +124,19 @@ def test_the_window_keeps_a_scrapes_buckets_on_one_timeline_and_a_new_layout_apa
     assert [(s.labels["le"], s.ts, s.values) for s in series] == [
         ("0.5", [50.0], [1.0]), ("+Inf", [50.0], [3.0])]
     assert series[0].ts is series[1].ts
+
+
+def test_a_scrape_missing_a_bucket_is_left_out_not_taken_for_a_new_layout() -> None:
+    recent = RecentWindow(span=100.0, metrics={"e2e_latency_seconds_bucket"})
+    full = {"1.0": 0.0, "2.0": 0.0, "+Inf": 0.0}
+    for i in range(5):  # at 20 one bucket is missing (a NaN left out, a shard late)
+        counts = {le: (j + 1) * 10.0 * i for j, le in enumerate(full)}
+        if i == 2:
+            del counts["2.0"]
+        recent.add("s", "vllm-a", 10.0 * i, [("e2e_latency_seconds_bucket",
+                                               (("le", le), ("model", "m")), v)
+                                              for le, v in counts.items()])
+    series = recent.of("s")["e2e_latency_seconds_bucket"]
+    assert len(series) == 3 and series[0].ts == [0.0, 10.0, 30.0, 40.0]
+    (p50,), why = window_quantiles(series, [0.5], 5, 40)
+    assert why == "" and not math.isnan(p50)

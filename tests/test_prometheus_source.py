@@ -24,7 +24,7 @@ from aiops_tui.runtime import Runtime
 from aiops_tui.signals.status import FleetSnapshot
 from aiops_tui.sources import promql
 from aiops_tui.sources.collector import by_interval
-from aiops_tui.sources.scrape import EndpointResult, FetchError, State
+from aiops_tui.sources.scrape import METRICS_KINDS, EndpointResult, FetchError, State
 from aiops_tui.sources.staleness import LOOKBACK_S
 from aiops_tui.ui.fleet_view import COLUMNS
 
@@ -144,6 +144,36 @@ async def test_prometheus_down_marks_its_endpoints_down_and_the_rest_goes_on(
                 f"Prometheus 127.0.0.1:{port}: connection refused")
         # The eval feed is asked directly, so its figure is still read.
         assert states["evals feed"].state == "up" and status.eval_pass_rate is not None
+
+
+async def test_prometheus_going_away_marks_every_endpoint_down_at_once(
+        under_prometheus) -> None:
+    config, base, _ = under_prometheus
+    targets = [promql.Target(s.id, e) for s in config.scenarios for e in s.endpoints
+               if e.kind in METRICS_KINDS]
+    async with httpx.AsyncClient() as client:
+        source = promql.PromSource(Source(kind="prometheus", url=base), client, overlap=1)
+        await source.collect(targets, time.time(), time.time() - 60)
+        for _ in range(3):  # two scrapes of each after the first read: its cadence is known
+            await asyncio.sleep(0.6)
+            read = await source.collect(targets, time.time(), 0.0)
+        assert {r.state for r in read.current} == {State.UP}
+        seen = source._seen.values()
+        # The moment the first endpoint's next scrape is due: it is read, the others wait.
+        at = min(s.newest[i] + s.cadence[i] for s in seen for i in s.newest) + 0.001
+        waiting = [s for s in seen if not s.due(at)]
+        assert waiting and len(waiting) < len(targets)
+        with socket.socket() as closed:
+            closed.bind(("127.0.0.1", 0))
+            source.source = Source(kind="prometheus",
+                                   url=f"http://127.0.0.1:{closed.getsockname()[1]}")
+        read = await source.collect(targets, at, 0.0)
+        # Not only the endpoint read: every one says the API is gone.
+        assert len(read.current) == len(targets)
+        assert all(r.state is State.DOWN and r.reason.endswith("connection refused")
+                   for r in read.current)
+        # And every one is asked for from then on, to see the API come back.
+        assert source._failing is not None
 
 
 async def test_a_query_api_that_never_answers_times_out() -> None:
@@ -308,9 +338,10 @@ def test_a_read_starts_after_the_newest_scrape_taken_so_late_ones_still_arrive()
 def test_an_endpoint_is_read_again_only_once_a_scrape_of_it_is_due() -> None:
     seen = promql.Seen(floor=100.0)
     assert seen.due(400.0)  # never read
-    seen.read_to, seen.newest, seen.spacing = 400.0, {"a": 390.0, "b": 398.0}, {"a": 15.0}
+    seen.read_to, seen.newest = 400.0, {"a": 390.0, "b": 398.0}
+    seen.spacing = seen.cadence = {"a": 15.0}
     assert seen.due(401.0)  # b's cadence is not known yet
-    seen.spacing["b"] = 15.0
+    seen.cadence["b"] = 15.0
     # Scraped at 390 and 398 every 15 s: nothing new before 405, when a's next is due.
     assert not seen.due(404.0) and seen.due(405.0)
     seen.newest["a"] = 405.0
@@ -318,6 +349,21 @@ def test_an_endpoint_is_read_again_only_once_a_scrape_of_it_is_due() -> None:
     # No replica current any more (three intervals, see staleness): read every cycle, to
     # see it come back.
     assert seen.live(460.0) == {} and seen.due(460.0)
+
+
+def test_a_gap_in_the_data_is_not_taken_for_the_cadence() -> None:
+    config = Config.model_validate({"scenarios": [_scenario("a", [
+        {"name": "t", "kind": "tgi", "url": "http://tgi:80", "match": {"job": "tgi"}}])]})
+    target = promql.Target("a", config.scenarios[0].endpoints[0])
+    up = {"__name__": "up", "job": "tgi", "instance": "pod-1"}
+    seen = {target.key: promql.Seen(floor=90.0)}
+    # Scraped every 15 s, then Prometheus is down for four minutes.
+    for at, scraped in ((101.0, 100.0), (116.0, 115.0), (356.0, 355.0)):
+        promql.take([target], seen, _answer((up, [(scraped, "1")])), at, 1.0)
+    s = seen[target.key]
+    assert (s.spacing["pod-1"], s.cadence["pod-1"]) == (240.0, 15.0)
+    # The next scrape is due a scrape after the one that ended the gap, not four minutes.
+    assert not s.due(369.0) and s.due(370.0)
 
 
 @pytest.mark.parametrize(("source", "error"), [

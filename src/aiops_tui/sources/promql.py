@@ -255,6 +255,9 @@ class Seen:
     floor: float
     newest: dict[str, float] = field(default_factory=dict)
     spacing: dict[str, float] = field(default_factory=dict)
+    # The shorter of its last two spacings: when its next scrape is due. A gap in the data (an
+    # outage of Prometheus, a backlog of remote writes) is then not taken for its cadence.
+    cadence: dict[str, float] = field(default_factory=dict)
     judged: dict[str, tuple[State, str, list[str] | None]] = field(default_factory=dict)
     read_to: float | None = None  # the time of the last read that answered
     latency: float = 0.0  # that read's, in ms: what the endpoint's state shows between reads
@@ -271,12 +274,12 @@ class Seen:
     def due(self, at: float) -> bool:
         """Whether a scrape not taken yet may be there to read: before the first read that
         answered, with no replica live, or once a live replica's next scrape is due (its
-        newest plus its spacing). Reading an endpoint only then hands each scrape over in
+        newest plus its ``cadence``). Reading an endpoint only then hands each scrape over in
         one answer, not in every answer until it is a few intervals old."""
         if self.read_to is None:
             return True
         live = self.live(at)
-        return not live or any(i not in self.spacing or ts + self.spacing[i] <= at
+        return not live or any(i not in self.cadence or ts + self.cadence[i] <= at
                                for i, ts in live.items())
 
     def resume(self, at: float, overlap: float) -> float:
@@ -294,6 +297,7 @@ class Seen:
         for instance in [i for i, ts in self.newest.items() if at - ts > LOOKBACK_S]:
             del self.newest[instance]
             self.spacing.pop(instance, None)
+            self.cadence.pop(instance, None)
             self.judged.pop(instance, None)
 
 
@@ -304,6 +308,7 @@ class Read:
 
     current: list[EndpointResult]
     scrapes: list[EndpointResult]
+    failed: FetchError | None = None  # why the API did not answer it, if it did not
 
 
 class PromSource:
@@ -336,6 +341,7 @@ class PromSource:
             self.headers["Authorization"] = f"Basic {pair}"
         self._secrets = {"a": self.headers.get("Authorization", ""), "s": secret}
         self._seen: dict[tuple[str, str], Seen] = {}
+        self._failing: FetchError | None = None  # the last cycle's reads all failed: why
         self._reach = LOOKBACK_S  # the longest a read looks back: the first read's, or more
 
     @property
@@ -362,10 +368,13 @@ class PromSource:
                                             f"{exc}", self._secrets))
 
     async def collect(self, targets: Sequence[Target], at: float, since: float) -> Read:
-        """Every target's state as of ``at`` and its scrapes not read before, one query per
-        batch, batches concurrently. ``since``: where a target read for the first time starts
-        handing out scrapes (the store holds what came before); its state is judged from up
-        to ``LOOKBACK_S`` back, as an instant query would."""
+        """Every target's state as of ``at`` and its scrapes not read before. Targets whose
+        next scrape is due (``Seen.due``) are read, one query per batch, batches
+        concurrently; the others keep the state their scrapes so far give, unless the API
+        answered none of the cycle's reads: then every target shares its failure and is read
+        each cycle until it answers again. ``since``: where a target read for the first time
+        starts handing out scrapes (the store holds what came before); its state is judged
+        from up to ``LOOKBACK_S`` back, as an instant query would."""
         first = False
         for t in targets:
             if t.key not in self._seen:
@@ -373,17 +382,20 @@ class PromSource:
                 self._reach = max(self._reach, at - since)
                 first = True
         if first:  # minutes of every series: one batch's answer in memory at a time
-            reads = [await self._read(batch, at) for batch in batches(targets)]
+            due = list(targets)
+            reads = [await self._read(batch, at) for batch in batches(due)]
         else:
-            due: list[Target] = []
-            waiting = Read([], [])  # nothing new to read yet: their state from what is seen
-            for t in targets:
-                seen = self._seen[t.key]
-                if seen.due(at):
-                    due.append(t)
-                else:
-                    waiting.current.append(state_now(t, seen, at, seen.latency))
-            reads = [*await asyncio.gather(*(self._read(b, at) for b in batches(due))), waiting]
+            due = [t for t in targets if self._failing or self._seen[t.key].due(at)]
+            reads = list(await asyncio.gather(*(self._read(b, at) for b in batches(due))))
+        if reads:
+            self._failing = None if any(r.failed is None for r in reads) else reads[0].failed
+        read = {t.key for t in due}
+        waiting = [t for t in targets if t.key not in read]
+        failing = self._failing
+        reads.append(Read([  # nothing new to read yet: their state from what is seen
+            state_now(t, seen, at, seen.latency) if failing is None else
+            _failed(t, at, failing, seen.latency)
+            for t in waiting for seen in (self._seen[t.key],)], []))
         return Read([r for read in reads for r in read.current],
                     sorted((r for read in reads for r in read.scrapes), key=lambda r: r.at))
 
@@ -408,7 +420,7 @@ class PromSource:
         for s in seen:  # a first read the API refused is not asked again in full: from
             if s.read_to is None:  # then on, what an instant query would see
                 s.floor = max(s.floor, at - LOOKBACK_S)
-        return Read([_failed(t, at, failed, _since(started)) for t in batch], [])
+        return Read([_failed(t, at, failed, _since(started)) for t in batch], [], failed)
 
 
 def take(batch: list[Target], seen_by: dict[tuple[str, str], Seen], found: list[Series],
@@ -446,7 +458,9 @@ def take(batch: list[Target], seen_by: dict[tuple[str, str], Seen], found: list[
                 read.scrapes.append(result)
             previous = seen.newest.get(instance)  # scrapes come oldest first: ts is newer
             if previous is not None and ts > previous:
-                seen.spacing[instance] = ts - previous
+                gap = ts - previous
+                seen.cadence[instance] = min(gap, seen.spacing.get(instance, gap))
+                seen.spacing[instance] = gap
             seen.newest[instance] = ts
             seen.judged[instance] = (result.state, result.reason, result.served_models)
         seen.forget(at)

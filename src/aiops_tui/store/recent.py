@@ -56,15 +56,17 @@ class RecentWindow:
 
     def _add_histogram(self, key: tuple[str, str, str, Labels], at: float,
                        values: dict[str, float]) -> None:
-        """One scrape of a histogram's buckets: their shared times grow by one, unless the
-        buckets are not the ones before (an engine restarted with other bounds, or the
-        first scrape), which starts a list of times for the new layout."""
+        """One scrape of a histogram's buckets: their shared times grow by one. Buckets
+        other than the ones before (an engine restarted with other bounds, or the first
+        scrape) start a list of times for the new layout; a scrape missing some of them (a
+        NaN left out, remote-write shards arriving apart) is left out of the window, since
+        it would look like a new layout and refuse every window holding it."""
         kept = self._histograms.get(key)
-        if kept is not None and kept.keys() == values.keys():
+        if kept is not None:
             ts = next(iter(kept.values())).ts
-            if at <= ts[-1]:
-                return  # a replayed or out-of-order stamp would break the window math
-        else:
+            if at <= ts[-1] or values.keys() < kept.keys():
+                return  # a replayed or out-of-order stamp would break the window math too
+        if kept is None or kept.keys() != values.keys():
             ts = []
             scenario, endpoint, metric, rest = key
             kept = self._histograms[key] = {

@@ -100,7 +100,9 @@ class CellTable(DataTable[Text]):
         value = self._data[row_key][column_key]
         # What Textual's key holds but the counter: the index is in each segment's meta.
         look = (row_index, column_index, base_style, width, cursor, hover,
-                self._show_hover_cursor, self._pseudo_class_state, self.show_cursor)
+                self._show_hover_cursor, self._pseudo_class_state, self.show_cursor,
+                self.rows[row_key].height, self.cursor_foreground_priority,
+                self.cursor_background_priority)
         kept = self._cells.get((row_key, column_key))
         if kept is not None and kept[0] is value and kept[1] == look:
             return kept[2]
