@@ -2,9 +2,12 @@
 
 Prometheus scrapes the demo fleet on a frozen clock (``under_prometheus``); one console scrapes
 the same fleet, another reads Prometheus' query API. Both see the same sequence of page values,
-so the fleet view must show the same cells. Rates differ only by where each side's first and
-last reading fall in the window (see ``test_prometheus_oracle``), so those two columns are
-compared as numbers within that skew; every other cell must be the same text.
+so the fleet view must show the same cells. Figures made from counters over the window differ
+by where each side's first and last reading fall in it (see ``test_prometheus_oracle``): rates,
+and also the error rate and p95, since Prometheus extrapolates each series on its own (a
+failure reason's series that starts mid-window, a bucket's cut where it would have been zero).
+Those four columns are compared as numbers within that skew; every other cell must be the same
+text.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from aiops_tui.sources.staleness import LOOKBACK_S
 from aiops_tui.ui.fleet_view import COLUMNS
 
 READ_S = 0.25  # each console's pace, as Prometheus scrapes
-RATES = {"tok": "tokens_per_min", "burn": "cost_per_hour"}
+WINDOWED = {"tok": "tokens_per_min", "burn": "cost_per_hour", "p95": "p95_s",
+            "err": "error_rate"}
 
 
 def reading_prometheus(config: Config, base: str, **source: object) -> Config:
@@ -86,11 +90,12 @@ async def test_fleet_view_shows_the_same_values_read_from_prometheus(under_prome
     compared = 0
     for ours, theirs in zip(*(p.scenarios for p in pictures), strict=True):
         assert ours.health == theirs.health, (ours.id, ours.problems, theirs.problems)
+        assert ours.latency_kind == theirs.latency_kind, ours.id  # p95, or Triton's mean
         assert [(e.name, e.state) for e in theirs.endpoints] == [
             (e.name, e.state) for e in ours.endpoints]  # in config order, as scraped
         for key, label, _, cell in COLUMNS:
-            if key in RATES:
-                a, b = getattr(ours, RATES[key]), getattr(theirs, RATES[key])
+            if key in WINDOWED:
+                a, b = getattr(ours, WINDOWED[key]), getattr(theirs, WINDOWED[key])
                 if a is None:
                     assert b is None, (ours.id, label)
                 else:
