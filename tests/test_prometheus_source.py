@@ -328,16 +328,28 @@ def test_scrapes_are_stored_in_the_interval_and_minute_they_were_made_in() -> No
 
 def test_a_read_starts_after_the_newest_scrape_taken_so_late_ones_still_arrive() -> None:
     seen = promql.Seen(floor=100.0)
-    assert seen.resume(400.0, 5.0) == 100.0  # a first read: from the floor
+    assert seen.resume(400.0, 5.0) == (100.0, 100.0)  # a first read: from the floor
     seen.read_to, seen.newest, seen.spacing = 400.0, {"a": 390.0, "b": 398.0}, {"a": 15.0}
     # A backend 10 s behind has not shown the scrape after 390 yet: the next read asks
-    # from just after it, not from one interval before the last read (395).
-    assert seen.resume(405.0, 5.0) == pytest.approx(390.001)
+    # from just after it, not from one interval before the last read (395). Without b's
+    # cadence, no later start is known to be safe.
+    assert seen.resume(405.0, 5.0) == pytest.approx((390.001, 390.001))
+    seen.cadence = {"a": 15.0, "b": 15.0}  # a's next scrape is not before 405, b's 413
+    assert seen.resume(405.0, 5.0) == pytest.approx((390.001, 397.5))
     # No replica scraped for three of its intervals: from one interval before the last read.
     seen.spacing["b"] = 2.0
-    assert seen.live(440.0) == {} and seen.resume(440.0, 5.0) == 395.0
+    assert seen.live(440.0) == {} and seen.resume(440.0, 5.0) == (395.0, 395.0)
     seen.forget(700.0)  # five minutes without a scrape: gone
     assert seen.newest == {} and seen.spacing == {}
+
+
+def test_a_shared_read_leaves_out_scrapes_taken_unless_that_could_miss_one() -> None:
+    # Three endpoints scraped every 15 s, last at 100, 102 and 104: from 104.001 every
+    # one's next scrape (115 on) is still in range, and none of the three taken is.
+    spans = [(100.001, 107.5), (102.001, 109.5), (104.001, 111.5)]
+    assert promql.shared_start(spans) == pytest.approx(104.001)
+    # One last scraped at 90 may have made its next at 105: start from the earliest.
+    assert promql.shared_start([*spans, (90.001, 97.5)]) == pytest.approx(90.001)
 
 
 def test_an_endpoint_is_read_again_only_once_a_scrape_of_it_is_due() -> None:

@@ -81,8 +81,10 @@ def parse_page(text: str, kind: EndpointKind) -> list[Sample]:
     return list(normalise(raw, kind))
 
 
-def normalise(raw: Iterable[tuple[str, Labels, float]], kind: EndpointKind) -> Iterable[Sample]:
-    """Source names and labels to canonical ones; NaNs and DCGM's blanks left out."""
+def normalise(raw: Iterable[tuple[str, Labels, float]], kind: EndpointKind, instance: str = ""
+              ) -> Iterable[Sample]:
+    """Source names and labels to canonical ones; NaNs and DCGM's blanks left out.
+    ``instance``, if any, is kept as a label (replicas a query source reads together)."""
     mapping = BY_KIND[kind]
     seen: set[tuple[str, Labels]] = set()
     for name, pairs, value in raw:
@@ -93,7 +95,7 @@ def normalise(raw: Iterable[tuple[str, Labels, float]], kind: EndpointKind) -> I
         if math.isnan(value) or (kind == "dcgm" and value >= DCGM_BLANK):
             continue
         metric = target.metric
-        labels = _canonical(pairs)
+        labels = _canonical(pairs, instance)
         if metric == "requests_finished_total":
             reason = dict(labels).get("reason", "")
             metric = "requests_failed_total" if reason in FAILED_REASONS else "requests_ok_total"
@@ -107,9 +109,9 @@ def normalise(raw: Iterable[tuple[str, Labels, float]], kind: EndpointKind) -> I
 
 
 @functools.lru_cache(maxsize=65536)
-def _canonical(pairs: Labels) -> Labels:
+def _canonical(pairs: Labels, instance: str = "") -> Labels:
     """The labels we keep, under canonical names; cached per distinct label set."""
-    out: dict[str, str] = {}
+    out: dict[str, str] = {"instance": instance} if instance else {}
     host = ""
     for key, value in pairs:
         canonical = KEEP_LABELS.get(key)

@@ -20,6 +20,7 @@ import asyncio
 import base64
 import json
 import math
+import operator
 import os
 import re
 import time
@@ -91,7 +92,7 @@ class Target:
     scenario: str
     endpoint: Endpoint
 
-    @property
+    @cached_property
     def key(self) -> tuple[str, str]:
         return self.scenario, self.endpoint.name
 
@@ -184,13 +185,18 @@ class Owners:
 
     def __init__(self, batch: Sequence[Target]) -> None:
         self.names = sorted(batch[0].labels)
-        self.by_values: dict[tuple[str, ...], list[Target]] = defaultdict(list)
+        self.values = operator.itemgetter(*self.names)  # a value, or a tuple for several
+        self.by_values: dict[object, list[Target]] = defaultdict(list)
         for t in batch:
-            self.by_values[tuple(t.labels[n] for n in self.names)].append(t)
+            self.by_values[self.values(t.labels)].append(t)
 
     def of(self, series: Series) -> list[Target]:
-        got = series["metric"]
-        return self.by_values.get(tuple(got.get(n, "") for n in self.names), [])
+        metric = series["metric"]
+        try:
+            key = self.values(metric)
+        except KeyError:  # a label it lacks is an empty one, as a matcher ``x=""`` sees it
+            key = self.values({n: metric.get(n, "") for n in self.names})
+        return self.by_values.get(key, [])
 
 
 def samples(raw: Iterable[tuple[dict[str, str], float]], target: Target) -> tuple[
@@ -204,24 +210,21 @@ def samples(raw: Iterable[tuple[dict[str, str], float]], target: Target) -> tupl
     by_instance: dict[str, list[tuple[str, Labels, float]]] = defaultdict(list)
     for metric, value in raw:
         name = metric.get("__name__", "")
-        if name == "up":
-            up.append(value)
-            continue
-        if name not in mapping and name + "_total" in mapping:
+        if name not in mapping:
+            if name == "up":
+                up.append(value)
+                continue
             name += "_total"
+            if name not in mapping:
+                continue
         # Only the labels ``normalise`` keeps: target labels (job, pod...) would make every
         # endpoint's label sets distinct and defeat its cache.
-        pairs = tuple((k, v) for k, v in metric.items() if k in LABELS_READ)
+        pairs = tuple([(k, metric[k]) for k in LABELS_READ.intersection(metric)])
         by_instance[metric.get("instance", "") if keep_instance else ""].append(
             (name, pairs, value))
     out: list[Sample] = []
     for instance, rows in sorted(by_instance.items()):
-        if not instance:
-            out += normalise(rows, kind)  # type: ignore[arg-type]
-            continue
-        for s in normalise(rows, kind):  # type: ignore[arg-type]
-            out.append(Sample(s.metric, tuple(sorted((*s.labels, ("instance", instance)))),
-                              s.value))
+        out += normalise(rows, kind, instance)  # type: ignore[arg-type]
     return out, up
 
 
@@ -282,15 +285,22 @@ class Seen:
         return not live or any(i not in self.cadence or ts + self.cadence[i] <= at
                                for i, ts in live.items())
 
-    def resume(self, at: float, overlap: float) -> float:
-        """Where its next read starts: just after the oldest of its live replicas' newest
-        scrapes, so a backend that makes scrapes visible late (remote write, clock skew)
-        still hands each over; with none live, ``overlap`` before the last read, or its
-        floor before the first."""
+    def resume(self, at: float, overlap: float) -> tuple[float, float]:
+        """Where its next read may start, earliest and latest. Earliest: just after the
+        oldest of its live replicas' newest scrapes, so a backend that makes scrapes visible
+        late (remote write, clock skew) still hands each over. Latest: halfway to the
+        soonest next scrape, which no replica can have made yet; a read sharing its range
+        with other endpoints may start there and so leave out the scrape already taken.
+        With none live, both are ``overlap`` before the last read, or its floor before the
+        first."""
         live = self.live(at)
         if live:
-            return min(live.values()) + 0.001
-        return self.floor if self.read_to is None else self.read_to - overlap
+            earliest = min(live.values()) + 0.001
+            latest = min(ts + self.cadence[i] / 2 if i in self.cadence else ts + 0.001
+                         for i, ts in live.items())
+            return earliest, max(earliest, latest)
+        start = self.floor if self.read_to is None else self.read_to - overlap
+        return start, start
 
     def forget(self, at: float) -> None:
         """Replicas not scraped for ``LOOKBACK_S`` are gone (a rollout replaces pods)."""
@@ -402,7 +412,7 @@ class PromSource:
     async def _read(self, batch: list[Target], at: float) -> Read:
         started = time.monotonic()
         seen = [self._seen[t.key] for t in batch]
-        start = min(s.resume(at, self.overlap) for s in seen)
+        start = shared_start([s.resume(at, self.overlap) for s in seen])
         # At least one interval: a scrape stamped ahead of this console's clock (skew) must
         # not make the range empty, which the API refuses.
         reach = min(max(at - start, self.overlap,
@@ -423,6 +433,17 @@ class PromSource:
         return Read([_failed(t, at, failed, _since(started)) for t in batch], [], failed)
 
 
+def shared_start(spans: Sequence[tuple[float, float]]) -> float:
+    """Where a read of several endpoints starts, from each one's (earliest, latest) start
+    (``Seen.resume``): the latest earliest start where every endpoint allows it, so no
+    endpoint's already-taken scrape comes back in the answer (at 15 s scrapes read every
+    5 s, that was half of every answer); else the earliest, which loses nothing."""
+    start = max(earliest for earliest, _ in spans)
+    if start <= min(latest for _, latest in spans):
+        return start
+    return min(earliest for earliest, _ in spans)
+
+
 def take(batch: list[Target], seen_by: dict[tuple[str, str], Seen], found: list[Series],
          at: float, latency: float) -> Read:
     """Each target's new scrapes in a read's answer, grouped by ``instance`` and time (a
@@ -431,14 +452,18 @@ def take(batch: list[Target], seen_by: dict[tuple[str, str], Seen], found: list[
     owners = Owners(batch)
     groups: dict[int, dict[tuple[str, float], list[tuple[dict[str, str], float]]]] = {
         id(t): defaultdict(list) for t in batch}
+    takens: dict[tuple[int, str], float] = {}
     for series in found:
         metric = series["metric"]
         instance = metric.get("instance", "")
         for t in owners.of(series):
-            seen = seen_by[t.key]
-            # Scrapes already handed out are skipped; at or before the floor, a first
-            # read of an instance still judges its newest (its state before the start).
-            taken = seen.taken(instance) if instance in seen.judged else -math.inf
+            taken = takens.get((id(t), instance))
+            if taken is None:
+                seen = seen_by[t.key]
+                # Scrapes already handed out are skipped; at or before the floor, a first
+                # read of an instance still judges its newest (its state before the start).
+                taken = takens[(id(t), instance)] = (
+                    seen.taken(instance) if instance in seen.judged else -math.inf)
             scrapes = groups[id(t)]
             for ts, value in series.get("values", ()):
                 if ts > taken:
