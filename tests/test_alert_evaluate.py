@@ -222,6 +222,38 @@ def test_an_alert_whose_rule_stops_applying_resolves(demo) -> None:
     assert book.alerts[("support-chat", "w")].state.value == "inactive"
 
 
+def test_each_scenario_is_judged_once_per_evaluation_interval_at_its_own_point(demo) -> None:
+    config, rules = demo
+    fleet = config.model_copy(update={"scenarios": [
+        config.scenarios[0].model_copy(update={"id": f"s{i}"}) for i in range(200)]})
+    book = Book(rules, fleet)  # the default: every 15 s, with the console's 5 s cycles
+    assert book.due(1000.0) == {f"s{i}" for i in range(200)}  # the first cycle: all
+    cycles = [book.due(1000.0 + 5 * n) for n in range(1, 13)]  # a minute of cycles
+    judged = [s for due in cycles for s in due]
+    assert sorted(judged) == sorted(f"s{i}" for i in range(200) for _ in range(4))
+    # Spread over the cycles: about a third each, never the whole fleet at once.
+    assert all(40 <= len(due) <= 100 for due in cycles), [len(d) for d in cycles]
+    every_cycle = fleet.model_copy(update={"alerts": fleet.alerts.model_copy(
+        update={"evaluation_interval": 5.0})})
+    book = Book(rules, every_cycle)
+    assert all(len(book.due(1000.0 + 5 * n)) == 200 for n in range(3))
+
+
+def test_scenarios_not_judged_this_cycle_keep_their_alerts(demo) -> None:
+    config, _ = demo
+    r = rule(signal="error_rate", above=0.05)
+    book = Book(AlertRules(rules=[r]), config)
+    run(book, config, [{"support-chat": {"error_rate": 0.2}}], [r])
+    assert book.alerts[("support-chat", r.id)].state.value == "firing"
+    statuses = {s.id: status_of(s.id, error_rate=0.01) for s in config.scenarios}
+    evaluated = evaluate(book.plan, statuses, Recorded(), book.alerts, 60.0, {"doc-search"})
+    assert {scenario for scenario, _ in evaluated} == {"doc-search"}
+    assert book.update(evaluated, 60.0, {"doc-search"}) == []  # not resolved: not judged
+    assert book.alerts[("support-chat", r.id)].state.value == "firing"
+    evaluated = evaluate(book.plan, statuses, Recorded(), book.alerts, 65.0, {"support-chat"})
+    assert [e.event for e in book.update(evaluated, 65.0, {"support-chat"})] == ["resolved"]
+
+
 def test_a_paged_alert_whose_rule_is_removed_is_resolved_at_the_notifier(demo) -> None:
     config, _ = demo
     gone, kept = rule(id="gone", signal="error_rate", above=0.05), rule(id="kept", signal="p95_s",

@@ -49,6 +49,16 @@ def test_bad_duration_and_duplicate_ids() -> None:
     assert any("scenario ids repeat: support-chat" in p for p in problems(twice))
 
 
+def test_the_evaluation_interval_is_a_duration() -> None:
+    text = VALID.replace("alerts:\n", "alerts:\n  evaluation_interval: 30s\n", 1)
+    assert parse_config(text, "fleet.yaml").alerts.evaluation_interval == 30.0
+    text = VALID.replace("alerts:\n", "alerts:\n  evaluation_interval: often\n", 1)
+    line = text.splitlines().index("  evaluation_interval: often") + 1
+    [problem] = problems(text)
+    assert problem.startswith(f"fleet.yaml:{line}: alerts.evaluation_interval: ")
+    assert "not a duration: 'often'" in problem
+
+
 def test_yaml_syntax_error_has_a_line() -> None:
     [problem] = problems("console:\n  interval_s: [2\nscenarios: []\n")
     assert problem.startswith("fleet.yaml:3: -: YAML syntax")

@@ -278,11 +278,12 @@ class Runtime:
             since = rolled if rolled is not None else now - self._hours_needed()
             trailing.add(self.store.counter_rows(since, self.store.rolled_until() or since,
                                                  "hours"), "hours")
+        due = self.book.due(now)
         evaluated = evaluate(self.book.plan, {s.id: s for s in snapshot.scenarios},
-                             self.readings.at(now), self.book.alerts, now)
+                             self.readings.at(now), self.book.alerts, now, due)
         # Events wait here until stored: a failed write keeps them (and the book its dirty
         # rows) for the next cycle's.
-        judged = self.book.update(evaluated, now)
+        judged = self.book.update(evaluated, now, due)
         self._events += judged
         self._incident_backlog += [e for e in judged if e.event in INCIDENT_EVENTS]
         if self._dispatcher is not None:

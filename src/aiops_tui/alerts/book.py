@@ -14,12 +14,13 @@ alert resolves; a silence until its end time, even across a resolve.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from aiops_tui.alerts.evaluate import Evaluated, Key, Plan, Verdict, plan_for, reading
 from aiops_tui.alerts.lifecycle import Alert, State
 from aiops_tui.alerts.rules import AlertRules, Rule
+from aiops_tui.alerts.stagger import staggered
 from aiops_tui.config.models import Config
 from aiops_tui.signals.status import AlertView
 from aiops_tui.store.points import AlertEvent, AlertRow
@@ -87,6 +88,7 @@ class Book:
         # notifier accepted, which are stored: a restart knows what is open at PagerDuty.
         self._notified: set[Key] = set()
         self._accepted: set[Key] = set()
+        self._periods: dict[str, float] = {}  # the evaluation period each was last judged in
         for row in rows:
             key = (row.scenario, row.rule)
             alert = Alert(State(row.state), row.active_since, row.fired_at, row.last_true,
@@ -103,13 +105,32 @@ class Book:
                 self._accepted.add(key)
 
     # -- each cycle --------------------------------------------------------------------------
-    def update(self, evaluated: Mapping[Key, Evaluated], now: float) -> list[AlertEvent]:
-        """Take this cycle's evaluation; returns the events it made (fired, resolved). An
-        open alert no longer evaluated resolves: its rule stopped applying (the scenario lost
-        its index, evals or app endpoint), or the rule or scenario left the config."""
+    def due(self, now: float) -> set[str]:
+        """The scenarios to judge at ``now``: each once per ``evaluation_interval``, at its
+        own point in it (``stagger``); all of them on the first cycle, and every cycle when
+        the interval is no longer than the console's."""
+        every = self.config.alerts.evaluation_interval
+        if every <= self.config.console.interval_s:
+            return set(self._scenarios)
+        out = set()
+        for scenario in self._scenarios:
+            period = staggered(scenario, now, every)
+            if self._periods.get(scenario) != period:
+                self._periods[scenario] = period
+                out.add(scenario)
+        return out
+
+    def update(self, evaluated: Mapping[Key, Evaluated], now: float,
+               judged: Container[str] | None = None) -> list[AlertEvent]:
+        """Take an evaluation of the ``judged`` scenarios (default: all); returns the events
+        it made (fired, resolved). An open alert of a judged scenario that was not evaluated
+        resolves: its rule stopped applying (the scenario lost its index, evals or app
+        endpoint); so does one whose rule or scenario left the config."""
         events = []
         for key in [k for k, a in self.alerts.items() if a.state in _OPEN
-                    and k not in evaluated]:
+                    and k not in evaluated and (judged is None or k[0] in judged
+                                                or k[0] not in self._scenarios
+                                                or k[1] not in self.rules)]:
             if self.alerts[key].state is State.FIRING:
                 self.alerts[key] = replace(self.alerts[key], state=State.RESOLVED,
                                            resolved_at=now, unevaluable="")

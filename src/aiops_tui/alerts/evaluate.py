@@ -9,7 +9,7 @@ apply to a scenario (an index rule where there is no index) is not evaluated at 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -218,12 +218,14 @@ _QUIET = Alert()
 
 
 def evaluate(plan: Plan, statuses: Mapping[str, ScenarioStatus], readings: Readings,
-             alerts: Mapping[Key, Alert], now: float) -> dict[Key, Evaluated]:
-    """Every applicable (scenario, rule) after this cycle's evaluation at ``now``."""
+             alerts: Mapping[Key, Alert], now: float, due: Container[str] | None = None
+             ) -> dict[Key, Evaluated]:
+    """Every applicable (scenario, rule) of the ``due`` scenarios (default: all) after
+    their evaluation at ``now``."""
     out: dict[Key, Evaluated] = {}
     for scenario, pairs in plan:
         status = statuses.get(scenario.id)
-        if status is None:
+        if status is None or (due is not None and scenario.id not in due):
             continue
         for rule, key in pairs:
             verdict = judge(rule, scenario, status, readings)

@@ -8,13 +8,12 @@ rather than a rate over an hour passed off as three days.
 
 from __future__ import annotations
 
-import functools
 import math
-import zlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from aiops_tui.alerts.rules import COUNTED
+from aiops_tui.alerts.stagger import staggered
 from aiops_tui.config.models import Scenario
 from aiops_tui.signals.counted import counted
 from aiops_tui.signals.shift import kl_divergence, top_moves
@@ -29,22 +28,9 @@ REFERENCE_S = 7 * 86400.0  # the answer mix a window's is set against: the week 
 WINDOW_COVERAGE = 0.9  # a window must have rollups for this share of its length
 LONG_WINDOW_S = 1800.0  # windows this long are summed from closed minutes only
 KEPT = 16384  # answers kept for closed minutes and hours (a few per scenario and rule)
+UNASKED_S = 600.0  # past KEPT, answers not asked for this long are past (a scenario is
+# judged at least every five minutes: ``evaluation_interval`` is at most that)
 BASELINE_MIN_S = 86400.0  # a baseline needs this much history, or half its window if shorter
-
-
-def _staggered(scenario: str, at: float, step: float) -> float:
-    """The whole ``step`` (minute or hour) a window read from closed rollups ends at. Each
-    scenario moves on at its own point in the step (its own second past the minute, minute
-    past the hour), so fifty scenarios' sums and week-long merges are never all redone in one
-    cycle; the newest step may lag by one more, nothing to a 30m+ window or a 7-day baseline."""
-    offset = _offset(scenario) * step / 60
-    return (at - offset) // step * step
-
-
-@functools.cache
-def _offset(scenario: str) -> int:
-    """The scenario's own sixtieth of a step, stable across restarts."""
-    return zlib.crc32(scenario.encode()) % 60
 
 
 def _short(have: float, want: float, what: str) -> str:
@@ -60,7 +46,7 @@ class RollupReadings:
         self.now = 0.0
         # Answers that change only when a minute or an hour closes, kept until then.
         self._kept: dict[tuple[object, ...], Any] = {}
-        self._asked: set[tuple[object, ...]] = set()  # keys asked for since ``at``
+        self._asked: dict[tuple[object, ...], float] = {}  # when each was last asked for
         self._pending: dict[str, MinuteRow | None] = {}
         self._totals: dict[tuple[str, float, float, bool], Totals] = {}
 
@@ -68,15 +54,16 @@ class RollupReadings:
         self.now = now
         self._pending.clear()
         self._totals.clear()
-        if len(self._kept) > KEPT:  # answers the last cycle did not ask for are past
+        if len(self._kept) > KEPT:  # answers no evaluation asked for lately are past
+            self._asked = {k: t for k, t in self._asked.items() if now - t <= UNASKED_S}
             self._kept = {k: self._kept[k] for k in self._asked if k in self._kept}
-        self._asked = set()
         return self
 
     def _keep(self, key: tuple[object, ...], make: Callable[[], T]) -> T:
         """``make()``, worked out once per ``key`` (which names the closed minute or hour it
-        stands for); past ``KEPT`` of them, those not asked for in a cycle are dropped."""
-        self._asked.add(key)
+        stands for); past ``KEPT`` of them, those not asked for in ``UNASKED_S`` are dropped
+        (each cycle judges only some of the scenarios, so not asked this cycle is not past)."""
+        self._asked[key] = self.now
         if key not in self._kept:
             self._kept[key] = make()
         return self._kept[key]  # type: ignore[no-any-return]
@@ -112,15 +99,17 @@ class RollupReadings:
         if signal == "output_kl":
             if seconds < LONG_WINDOW_S:
                 return self._shift(scenario, since, self.now)
-            until = _staggered(scenario.id, self.now, MINUTE)  # as below: once a minute
+            until = staggered(scenario.id, self.now, MINUTE)  # as below: once a minute
             return self._keep(("shift", scenario.id, seconds, until),
                               lambda: self._shift(scenario, until - seconds, until))
         if signal not in COUNTED:
             raise ValueError(f"{signal} has no rollup window")
         if seconds >= LONG_WINDOW_S:
             # Whole minutes up to the newest closed one: the value changes once a minute, so
-            # it is worked out once a minute (the minute being filled is 3% of 30m at most).
-            until = _staggered(scenario.id, self.now, MINUTE)
+            # it is worked out once a minute (the minute being filled is 3% of 30m at most),
+            # each scenario at its own second, so the fleet's sums are not all redone in one
+            # cycle (the newest minute may lag by one more, nothing to a 30m+ window).
+            until = staggered(scenario.id, self.now, MINUTE)
             return self._keep(("over", scenario.id, signal, seconds, until), lambda: self._judged(
                 signal, self._total(scenario.id, until - seconds, until), seconds, scenario))
         totals = self._total(scenario.id, since, self.now, pending=True)
@@ -150,7 +139,7 @@ class RollupReadings:
         """The window's answer categories against the week before it (whole hours, kept
         until the next hour); a window ending now includes the minute being filled."""
         window = self.trailing.categories(scenario.id, since, until, self.pending(scenario.id))
-        end_h = self._rolled(_staggered(scenario.id, since, HOUR))
+        end_h = self._rolled(staggered(scenario.id, since, HOUR))
 
         def week() -> dict[str, float]:
             merged = combine(self.store.history(scenario.id, end_h - REFERENCE_S, end_h, HOUR,
@@ -170,7 +159,7 @@ class RollupReadings:
         end = self.now - before
         need = min(seconds / 2, BASELINE_MIN_S)
         if signal in COUNTED:
-            end = _staggered(scenario.id, end, MINUTE)  # the same answer all minute long
+            end = staggered(scenario.id, end, MINUTE)  # the same answer all minute long
 
             def summed() -> tuple[float | None, str]:
                 totals = self._total(scenario.id, end - seconds, end)
@@ -180,7 +169,7 @@ class RollupReadings:
 
             return self._keep(("baseline", scenario.id, signal, seconds, end), summed)
         # A quantile: merge the whole hours of the window (kept until the next hour).
-        end_h = self._rolled(_staggered(scenario.id, end, HOUR))
+        end_h = self._rolled(staggered(scenario.id, end, HOUR))
 
         def merged() -> tuple[float | None, str]:
             since = end_h - seconds

@@ -325,8 +325,17 @@ class Alerting(Strict):
     defaults), durations changed per rule (the demo shortens its ``for`` windows), notifiers."""
 
     rules: str | None = None
+    # How often each scenario's rules are judged, as Prometheus' ``evaluation_interval``; each
+    # scenario at its own point in it, so a fleet's judgements spread over the cycles. At or
+    # under the console's interval: every cycle.
+    evaluation_interval: float = Field(default=15.0, ge=0, le=300)
     overrides: dict[str, dict[str, str | float]] = Field(default_factory=dict)
     notifiers: list[Notifier] = Field(default_factory=list)
+
+    @field_validator("evaluation_interval", mode="before")
+    @classmethod
+    def _duration(cls, value: str | float) -> float:
+        return parse_duration(value)
 
     @field_validator("overrides")
     @classmethod
