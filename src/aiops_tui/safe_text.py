@@ -6,4 +6,6 @@ from __future__ import annotations
 
 
 def clean(text: str) -> str:
+    if text.isprintable():  # nearly always: checked in C, not character by character
+        return text
     return "".join(ch if ch.isprintable() else "�" for ch in text)

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from aiops_tui.store.points import Labels, SeriesKey, SeriesPoints, bucket_bound
+from aiops_tui.store.points import Labels, SeriesKey, SeriesPoints, bucket_bound, split_le
 
 MINUTE = 60.0
 HOUR = 3600.0
@@ -172,10 +172,9 @@ class MinuteRollup:
                 minute.categories[category] += self._delta((scenario, endpoint, metric, labels),
                                                            value)
             elif metric in HISTOGRAMS:
-                le = dict(labels).get("le")
+                le, rest = split_le(labels)
                 bound = bucket_bound(le) if le is not None else None
                 if bound is not None:
-                    rest = tuple(kv for kv in labels if kv[0] != "le")
                     histograms[(metric, rest)].append((bound, self._delta(
                         (scenario, endpoint, metric, labels), value)))
         for (metric, rest), buckets in histograms.items():

@@ -38,6 +38,20 @@ class SeriesPoints:
 
 
 @functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=65536)
+def split_le(labels: Labels) -> tuple[str | None, Labels]:
+    """A bucket's ``le`` and its histogram's other labels: worked out once per label set, as
+    every scrape repeats them (a 200-scenario fleet's cycle has thousands of buckets)."""
+    le = None
+    rest = []
+    for key, value in labels:
+        if key == "le":
+            le = value
+        else:
+            rest.append((key, value))
+    return le, tuple(rest)
+
+
 def bucket_bound(le: str) -> float | None:
     """A bucket's upper bound, or None where ``le`` is not a number."""
     try:

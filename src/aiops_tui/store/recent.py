@@ -12,7 +12,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Collection, Iterable, Iterator
 
-from aiops_tui.store.points import Labels, SeriesKey, SeriesPoints
+from aiops_tui.store.points import Labels, SeriesKey, SeriesPoints, split_le
 
 PRUNE_EVERY = 10  # prune once the span has moved by 1/PRUNE_EVERY of itself
 
@@ -40,8 +40,7 @@ class RecentWindow:
         for metric, labels, value in samples:
             if metric not in self.metrics:
                 continue
-            le = next((v for k, v in labels if k == "le"), None) \
-                if metric.endswith("_bucket") else None
+            le, rest = split_le(labels) if metric.endswith("_bucket") else (None, labels)
             if le is None:
                 key = (scenario, endpoint, metric, labels)
                 points = self._series.get(key) or self._new(key, [])
@@ -49,7 +48,6 @@ class RecentWindow:
                     points.ts.append(at)
                     _append(points, value)
             else:
-                rest = tuple(kv for kv in labels if kv[0] != "le")
                 buckets.setdefault((metric, rest), {})[le] = value
         for (metric, rest), values in buckets.items():
             self._add_histogram((scenario, endpoint, metric, rest), at, values)
