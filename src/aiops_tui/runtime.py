@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from aiops_tui.store.points import AlertEvent, EvalRow, ManifestRow, SeriesPoints
 
 RETENTION_EVERY_S = 3600.0
+YOUNG_COLLECTION = 20_000  # new objects between young garbage collections
 STALE_AFTER_INTERVALS = 3
 # Minute rollups the alert windows sum from memory; older parts of a window use whole hours.
 ALERT_MINUTES_S = 8 * 3600.0
@@ -603,9 +604,14 @@ def current_gauges(series: list[SeriesPoints], endpoints: list[EndpointStatus], 
 def settle_heap() -> None:
     """Leave what opening loaded (the in-memory window, the alert totals: long-lived, hundreds
     of thousands of objects) out of the garbage collector's full passes, which would otherwise
-    scan it every few cycles and pause one for 100+ ms."""
+    scan it every few cycles and pause one for 100+ ms. Young collections run every
+    ``YOUNG_COLLECTION`` new objects rather than Python's 700: a cycle decodes tens of
+    thousands of short-lived lists and dicts (a query answer's series), which reference
+    counting frees; at 700, sweeping them and what they promoted took 0.9% of a core at
+    200 scenarios, 0.3% at 20,000."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION, *gc.get_threshold()[1:])
 
 
 async def run_headless(runtime: Runtime, cycles: int | None = None,
