@@ -123,3 +123,43 @@ async def test_only_a_changed_cell_is_rendered_again(monkeypatch) -> None:
         table.move_cursor(row=1)  # the cursor's row looks different: rendered again
         await pilot.pause()
         assert {r for r, _ in rendered[1:]} == {0, 1}
+
+
+async def test_rows_out_of_view_get_their_newest_cells_only_when_they_come_into_view() -> None:
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+
+    from aiops_tui.ui.cell_table import CellTable
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield CellTable(cursor_type="row")
+
+    async with One().run_test(size=(40, 10)) as pilot:
+        table = pilot.app.query_one(CellTable)
+        for column in ("name", "value"):
+            table.add_column(column, key=column)
+        for i in range(30):
+            table.add_row(Text(f"r{i}"), Text("old"), key=f"r{i}")
+        await pilot.pause()
+        assert "r1" in table.in_view() and "r25" not in table.in_view()
+        made: list[str] = []
+
+        def newest(key: str, value: str):  # type: ignore[no-untyped-def]
+            def make() -> dict[str, Text]:
+                made.append(f"{key}={value}")
+                return {"value": Text(value)}
+            return make
+
+        table.defer("r25", newest("r25", "stale"))
+        table.defer("r25", newest("r25", "new"))  # a newer cycle's replaces it unmade
+        table.defer("r26", newest("r26", "gone"))
+        table.undefer("r26")  # e.g. the row was updated while in view, or removed
+        await pilot.pause()
+        assert made == []  # nobody sees r25 yet
+        table.move_cursor(row=25)  # scrolls it into view
+        await pilot.pause()
+        assert made == ["r25=new"]
+        assert [c.plain for c in table.get_row("r25")] == ["r25", "new"]
+        lines = [table.render_line(y).text for y in range(table.size.height)]
+        assert any("r25" in line and "new" in line for line in lines), lines

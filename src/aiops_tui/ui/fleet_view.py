@@ -166,19 +166,22 @@ class FleetView(FollowsRunbooks, ActsOnScenario, Screen[None]):
         with self.app.batch_update():
             for gone in [k for k in self._shown if k not in wanted]:
                 table.remove_row(gone)
+                table.undefer(gone)
                 del self._shown[gone]
             changes = {}
+            in_view = table.in_view()
             for sid, status in wanted.items():
-                cells = tuple(cell(status) for _, _, _, cell in COLUMNS)
-                before = self._shown.get(sid)
-                if before is None:
+                if sid not in self._shown:
+                    cells = tuple(cell(status) for _, _, _, cell in COLUMNS)
                     table.add_row(*cells, key=sid)
-                else:
-                    changed = {key: new for (key, *_), old, new
-                               in zip(COLUMNS, before, cells, strict=True) if old != new}
+                    self._shown[sid] = cells
+                elif sid in in_view:
+                    table.undefer(sid)
+                    changed = self._changed(sid, status)
                     if changed:
                         changes[sid] = changed
-                self._shown[sid] = cells
+                else:  # out of view: made if it comes into view, from the newest status
+                    table.defer(sid, lambda sid=sid, status=status: self._changed(sid, status))
             table.update_rows(changes)
             order = sorted(wanted.values(), key=lambda s: (ORDER[s.health], s.id))
             rank = {s.id: i for i, s in enumerate(order)}
@@ -194,6 +197,14 @@ class FleetView(FollowsRunbooks, ActsOnScenario, Screen[None]):
                 grew = lines != len(self._problems.plain.splitlines())
                 self._problems = problems
                 self.query_one("#problems", Static).update(problems, layout=grew)
+
+    def _changed(self, sid: str, status: ScenarioStatus) -> dict[str, Text]:
+        """The row's cells for ``status`` that differ from those it shows, which it keeps."""
+        cells = tuple(cell(status) for _, _, _, cell in COLUMNS)
+        before = self._shown[sid]
+        self._shown[sid] = cells
+        return {key: new for (key, *_), old, new in zip(COLUMNS, before, cells, strict=True)
+                if old != new}
 
     def _matches(self, status: ScenarioStatus) -> bool:
         needle = self.filter_text.lower()
