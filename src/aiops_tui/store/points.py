@@ -37,7 +37,6 @@ class SeriesPoints:
                 [self.endpoint, *(f"{k}={v}" for k, v in self.labels.items() if k != "le")]))
 
 
-@functools.lru_cache(maxsize=4096)
 @functools.lru_cache(maxsize=65536)
 def split_le(labels: Labels) -> tuple[str | None, Labels]:
     """A bucket's ``le`` and its histogram's other labels: worked out once per label set, as
@@ -52,6 +51,7 @@ def split_le(labels: Labels) -> tuple[str | None, Labels]:
     return le, tuple(rest)
 
 
+@functools.lru_cache(maxsize=4096)
 def bucket_bound(le: str) -> float | None:
     """A bucket's upper bound, or None where ``le`` is not a number."""
     try:
