@@ -140,3 +140,41 @@ def test_a_scrape_missing_a_bucket_is_left_out_not_taken_for_a_new_layout() -> N
     assert len(series) == 3 and series[0].ts == [0.0, 10.0, 30.0, 40.0]
     (p50,), why = window_quantiles(series, [0.5], 5, 40)
     assert why == "" and not math.isnan(p50)
+
+
+def test_kept_quantiles_are_given_again_only_while_the_window_holds_the_same_scrapes() -> None:
+    recent = RecentWindow(span=1000.0, metrics={"e2e_latency_seconds_bucket"})
+
+    def scrape(i: int) -> None:  # a counter long running: 1000 requests before the first
+        recent.add("s", "vllm-a", 15.0 * i, [
+            ("e2e_latency_seconds_bucket", (("le", le), ("model", "m")), v)
+            for le, v in (("1.0", 600 + 12 * i), ("2.0", 950 + 19 * i), ("+Inf", 1000 + 20 * i))])
+
+    for i in range(9):  # scrapes at 0, 15 ... 120
+        scrape(i)
+    series = recent.of("s")["e2e_latency_seconds_bucket"]
+    memo: dict = {}
+    kept = window_quantiles(series, [0.5, 0.9], 30.0, 124.0, memo)
+    assert kept[1] == "" and 0.8 < kept[0][0] < 0.9 and 1.8 < kept[0][1] < 1.9
+    # Five seconds later the window holds the same scrapes: the same answer, not worked out
+    # again, and what working it out gives (the edges scale every bucket alike).
+    again = window_quantiles(series, [0.5, 0.9], 35.0, 129.0, memo)
+    assert again is kept
+    fresh = window_quantiles(series, [0.5, 0.9], 35.0, 129.0)
+    assert [round(v, 9) for v in fresh[0]] == [round(v, 9) for v in kept[0]]
+    scrape(9)  # a new scrape in the window: worked out again
+    newer = window_quantiles(series, [0.5, 0.9], 40.0, 135.0, memo)
+    assert newer is not kept and newer == window_quantiles(series, [0.5, 0.9], 40.0, 135.0)
+
+
+def test_a_young_counters_quantiles_are_not_kept_since_its_start_may_be_cut() -> None:
+    # Buckets that started near zero inside the window: how much of the start is cut
+    # depends on where the window's edge falls, bucket by bucket, and so do the quantiles.
+    ts = [100.0, 110.0, 120.0]
+    series = [bucket("1.0", [1, 30, 60], ts), bucket("+Inf", [10, 40, 70], ts)]
+    series = [SeriesPoints("s", "a", s.metric, s.labels, ts, s.values) for s in series]
+    memo: dict = {}
+    first = window_quantiles(series, [0.5], 99.0, 125.0, memo)
+    assert memo == {}
+    later = window_quantiles(series, [0.5], 91.0, 129.0, memo)
+    assert later[0] != first[0]

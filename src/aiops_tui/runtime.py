@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from aiops_tui.incidents.service import Incidents
     from aiops_tui.runbooks.library import Library
     from aiops_tui.signals.detail import ScenarioDetail
+    from aiops_tui.signals.histograms import Memo
     from aiops_tui.signals.status import AlertView
     from aiops_tui.signals.window import Window
     from aiops_tui.sources.collector import Collection, Collector
@@ -93,6 +94,7 @@ class Runtime:
         self._collector: Collector | None = None
         self._first_read = False  # a writer's first read reaches back over what it missed
         self._last_ok: dict[tuple[str, str], float] = {}
+        self._quantiles: Memo = {}  # the fleet window's quantiles, kept between cycles
         self._last_retention = 0.0
         # The store is used from worker threads; closing it must wait for the one in flight
         # (a cancelled await does not stop its thread).
@@ -442,7 +444,8 @@ class Runtime:
 
         window = Window(now - (window_s or self.config.console.window_s), now)
         latest = self._latest()
-        statuses = [self._assess(sc, window, endpoints.get(sc.id, []), latest)
+        memo = self._quantiles if window_s is None else None  # the console's window: kept
+        statuses = [self._assess(sc, window, endpoints.get(sc.id, []), latest, memo=memo)
                     for sc in self.config.scenarios]
         return FleetSnapshot(at=now, interval_s=self.interval, cycle_ms=0.0,
                              writer_pid=os.getpid(), scenarios=statuses,
@@ -458,10 +461,11 @@ class Runtime:
 
     def _assess(self, scenario: Scenario, window: Window, endpoints: list[EndpointStatus],
                 latest: tuple[dict[str, list[EvalRow]], dict[str, ManifestRow]],
-                rollup: MinuteRow | None = None, step: float = 60.0) -> ScenarioStatus:
-        """One scenario over ``window``: from raw samples in memory when the window fits,
-        else from ``rollup``, the window's rollups summed (whole ``step``-long steps, clamped
-        to the history there is)."""
+                rollup: MinuteRow | None = None, step: float = 60.0,
+                memo: Memo | None = None) -> ScenarioStatus:
+        """One scenario over ``window``: from raw samples in memory when the window fits
+        (``memo`` keeps its quantiles between cycles), else from ``rollup``, the window's
+        rollups summed (whole ``step``-long steps, clamped to the history there is)."""
         from aiops_tui.signals.assess import GAUGE_METRICS, assess
         from aiops_tui.signals.window import Window, from_metrics, from_rollup
 
@@ -470,7 +474,7 @@ class Runtime:
         gauges = current_gauges([s for m in GAUGE_METRICS for s in recent.get(m, ())],
                                 endpoints, window.end, self.interval)
         if window.seconds <= self.store.recent.span:
-            figures = from_metrics(recent, window)
+            figures = from_metrics(recent, window, memo)
         else:
             # Whole steps: from the one the window starts in, or the first minute stored.
             start = window.start - window.start % step

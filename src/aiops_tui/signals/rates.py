@@ -13,6 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+# A gap wider than this many average steps between a window's edge and its nearest sample is
+# not extrapolated across (Prometheus' ``extrapolationThreshold``).
+GAP_STEPS = 1.1
+
 
 def raw_increase(values: Sequence[float]) -> float:
     """Last minus first, adding back the value before every reset."""
@@ -71,7 +75,7 @@ def edges(ts: Sequence[float], lo: int, hi: int, start: float, end: float) -> Ed
     if sampled <= 0:
         return None
     average_step = sampled / (hi - lo - 1)
-    threshold = average_step * 1.1
+    threshold = average_step * GAP_STEPS
     to_start = ts[lo] - start
     to_end = end - ts[hi - 1]
     if to_start >= threshold:
@@ -93,3 +97,15 @@ def increase_over(found: Edges, values: Sequence[float], lo: int, hi: int,
     if result > 0 and first >= 0 and sampled * (first / result) < to_start:
         to_start = sampled * (first / result)  # where the counter would have been zero
     return result * (sampled + to_start + found.to_end) / sampled
+
+
+def never_cut(values: Sequence[float], lo: int, hi: int, carry: Sequence[float] = ()) -> bool:
+    """Whether ``increase_over`` leaves the start of the points ``[lo, hi)`` uncut wherever
+    the window's edges fall around them: the counter would reach zero further back than any
+    edge is extrapolated to (under ``GAP_STEPS`` average steps). Then only the shared
+    extrapolation factor depends on the edges, and ratios of such increases (a histogram's
+    quantiles) do not."""
+    first = values[lo]
+    result = values[hi - 1] - first + (carry[hi - 1] - carry[lo]) if carry else \
+        raw_increase(values[lo:hi])
+    return result <= 0 or first < 0 or first * (hi - lo - 1) >= GAP_STEPS * result

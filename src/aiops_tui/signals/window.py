@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from aiops_tui.signals.histograms import window_quantiles
+from aiops_tui.signals.histograms import Memo, window_quantiles
 from aiops_tui.signals.quantile import histogram_quantiles
 from aiops_tui.signals.rates import increase
 from aiops_tui.signals.units import duration, span
@@ -85,15 +85,16 @@ def _total(series: Sequence[SeriesPoints], window: Window) -> float:
     return math.fsum(valid) if valid else math.nan
 
 
-def from_metrics(by_metric: Mapping[str, Sequence[SeriesPoints]], window: Window) -> Figures:
+def from_metrics(by_metric: Mapping[str, Sequence[SeriesPoints]], window: Window,
+                 memo: Memo | None = None) -> Figures:
     """Exact figures from raw samples grouped by metric (``RecentWindow.of``), the way
-    Prometheus computes them."""
+    Prometheus computes them; ``memo`` keeps quantiles between calls (``window_quantiles``)."""
 
     def quantiles(metric: str, qs: Sequence[float]) -> tuple[list[float], str]:
         buckets = by_metric.get(metric)
         if not buckets:
             return [math.nan] * len(qs), ""
-        return window_quantiles(buckets, qs, window.start, window.end)
+        return window_quantiles(buckets, qs, window.start, window.end, memo)
 
     latency, why = quantiles("e2e_latency_seconds_bucket", (0.5, 0.95, 0.99))
     ttft, ttft_why = quantiles("ttft_seconds_bucket", (0.95, 0.99))
