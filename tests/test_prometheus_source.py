@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from aiops_tui.config import Config
 from aiops_tui.config.models import Source
 from aiops_tui.runtime import Runtime
+from aiops_tui.signals.assess import MIN_REQUESTS
 from aiops_tui.signals.status import FleetSnapshot
 from aiops_tui.sources import promql
 from aiops_tui.sources.collector import by_interval
@@ -88,8 +89,14 @@ async def test_fleet_view_shows_the_same_values_read_from_prometheus(under_prome
     await querying.aclose()
 
     compared = 0
+    skew = 2 * step / sampled
     for ours, theirs in zip(*(p.scenarios for p in pictures), strict=True):
-        assert ours.health == theirs.health, (ours.id, ours.problems, theirs.problems)
+        floor = [int(s.missing["low_traffic"].split()[0]) for s in (ours, theirs)
+                 if "low_traffic" in s.missing]
+        if len(floor) == 1:  # at the judging floor: one side's window may hold a few less
+            assert floor[0] >= MIN_REQUESTS * (1 - skew), (ours.id, floor)
+        else:
+            assert ours.health == theirs.health, (ours.id, ours.problems, theirs.problems)
         assert ours.latency_kind == theirs.latency_kind, ours.id  # p95, or Triton's mean
         assert [(e.name, e.state) for e in theirs.endpoints] == [
             (e.name, e.state) for e in ours.endpoints]  # in config order, as scraped
@@ -99,7 +106,7 @@ async def test_fleet_view_shows_the_same_values_read_from_prometheus(under_prome
                 if a is None:
                     assert b is None, (ours.id, label)
                 else:
-                    assert b == pytest.approx(a, rel=2 * step / sampled), (ours.id, label)
+                    assert b == pytest.approx(a, rel=skew), (ours.id, label)
             else:
                 assert cell(theirs).plain == cell(ours).plain, (ours.id, label)
             compared += 1
