@@ -80,6 +80,7 @@ def scaled(scenarios: int, via: str | None) -> dict:
                     endpoint["match"] = {"job": f"{scenario['id']}/{endpoint['name']}"}
     if via:
         doc["source"] = {"kind": "prometheus", "url": via, "timeout_s": 20}
+    doc["alerts"].pop("evaluation_interval", None)  # the default, as the interval is
     return doc
 
 

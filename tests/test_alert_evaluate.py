@@ -224,19 +224,31 @@ def test_an_alert_whose_rule_stops_applying_resolves(demo) -> None:
 
 def test_each_scenario_is_judged_once_per_evaluation_interval_at_its_own_point(demo) -> None:
     config, rules = demo
-    fleet = config.model_copy(update={"scenarios": [
-        config.scenarios[0].model_copy(update={"id": f"s{i}"}) for i in range(200)]})
+    fleet = config.model_copy(update={
+        "scenarios": [config.scenarios[0].model_copy(update={"id": f"s{i}"})
+                      for i in range(200)],
+        "console": config.console.model_copy(update={"interval_s": 5.0}),
+        "alerts": config.alerts.model_copy(update={"evaluation_interval": 15.0})})
     book = Book(rules, fleet)  # the default: every 15 s, with the console's 5 s cycles
-    assert book.due(1000.0) == {f"s{i}" for i in range(200)}  # the first cycle: all
-    cycles = [book.due(1000.0 + 5 * n) for n in range(1, 13)]  # a minute of cycles
+
+    def cycle(now: float) -> set[str]:
+        due = book.due(now)
+        book.update({}, now, due)
+        return due
+
+    assert cycle(1000.0) == {f"s{i}" for i in range(200)}  # the first cycle: all
+    cycles = [cycle(1000.0 + 5 * n) for n in range(1, 13)]  # a minute of cycles
     judged = [s for due in cycles for s in due]
     assert sorted(judged) == sorted(f"s{i}" for i in range(200) for _ in range(4))
     # Spread over the cycles: about a third each, never the whole fleet at once.
     assert all(40 <= len(due) <= 100 for due in cycles), [len(d) for d in cycles]
+    # A cycle that failed before its judgement was taken: judged on the next one.
+    missed = book.due(1065.0)
+    assert missed and book.due(1070.0) >= missed
     every_cycle = fleet.model_copy(update={"alerts": fleet.alerts.model_copy(
         update={"evaluation_interval": 5.0})})
     book = Book(rules, every_cycle)
-    assert all(len(book.due(1000.0 + 5 * n)) == 200 for n in range(3))
+    assert all(len(cycle(1000.0 + 5 * n)) == 200 for n in range(3))
 
 
 def test_scenarios_not_judged_this_cycle_keep_their_alerts(demo) -> None:

@@ -50,10 +50,9 @@ def test_bad_duration_and_duplicate_ids() -> None:
 
 
 def test_the_evaluation_interval_is_a_duration() -> None:
-    text = VALID.replace("alerts:\n", "alerts:\n  evaluation_interval: 30s\n", 1)
-    assert parse_config(text, "fleet.yaml").alerts.evaluation_interval == 30.0
-    text = VALID.replace("alerts:\n", "alerts:\n  evaluation_interval: often\n", 1)
-    line = text.splitlines().index("  evaluation_interval: often") + 1
+    assert parse_config(VALID, "fleet.yaml").alerts.evaluation_interval == 5.0
+    text = VALID.replace("evaluation_interval: 5s", "evaluation_interval: often", 1)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "interval: often" in row)
     [problem] = problems(text)
     assert problem.startswith(f"fleet.yaml:{line}: alerts.evaluation_interval: ")
     assert "not a duration: 'often'" in problem

@@ -343,6 +343,9 @@ def test_a_read_starts_after_the_newest_scrape_taken_so_late_ones_still_arrive()
     assert seen.resume(405.0, 5.0) == pytest.approx((390.001, 390.001))
     seen.cadence = {"a": 15.0, "b": 15.0}  # a's next scrape is not before 405, b's 413
     assert seen.resume(405.0, 5.0) == pytest.approx((390.001, 397.5))
+    seen.newest["c"] = 100.0  # a replica gone stale may be back: nothing may be left out
+    assert seen.resume(405.0, 5.0) == pytest.approx((390.001, 390.001))
+    del seen.newest["c"]
     # No replica scraped for three of its intervals: from one interval before the last read.
     seen.spacing["b"] = 2.0
     assert seen.live(440.0) == {} and seen.resume(440.0, 5.0) == (395.0, 395.0)

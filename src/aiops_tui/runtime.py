@@ -265,6 +265,7 @@ class Runtime:
             self.store.apply_retention(console.retention, console.raw_retention, now)
             if self.readings is not None:
                 self.readings.trailing.forget(now, self._hours_needed())
+            self._quantiles.clear()  # replicas replaced since leave no kept answers behind
             self._last_retention = now
         return snapshot
 
@@ -439,7 +440,8 @@ class Runtime:
 
     def compute(self, now: float, endpoints: dict[str, list[EndpointStatus]],
                 window_s: float | None = None) -> FleetSnapshot:
-        """Every scenario's status as of ``now``, over ``window_s`` (default: the config's)."""
+        """Every scenario's status as of ``now``, over ``window_s`` (default: the config's,
+        with quantiles kept between cycles; a window named works every one out)."""
         from aiops_tui.signals.window import Window
 
         window = Window(now - (window_s or self.config.console.window_s), now)

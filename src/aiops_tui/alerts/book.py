@@ -112,20 +112,19 @@ class Book:
         every = self.config.alerts.evaluation_interval
         if every <= self.config.console.interval_s:
             return set(self._scenarios)
-        out = set()
-        for scenario in self._scenarios:
-            period = staggered(scenario, now, every)
-            if self._periods.get(scenario) != period:
-                self._periods[scenario] = period
-                out.add(scenario)
-        return out
+        return {s for s in self._scenarios if self._periods.get(s) != staggered(s, now, every)}
 
     def update(self, evaluated: Mapping[Key, Evaluated], now: float,
                judged: Container[str] | None = None) -> list[AlertEvent]:
         """Take an evaluation of the ``judged`` scenarios (default: all); returns the events
         it made (fired, resolved). An open alert of a judged scenario that was not evaluated
         resolves: its rule stopped applying (the scenario lost its index, evals or app
-        endpoint); so does one whose rule or scenario left the config."""
+        endpoint); so does one whose rule or scenario left the config. The judged are not
+        ``due`` again until their next period: a cycle that failed before this judges them
+        again on the next."""
+        every = self.config.alerts.evaluation_interval
+        for scenario in self._scenarios if judged is None else judged:
+            self._periods[scenario] = staggered(scenario, now, every)
         events = []
         for key in [k for k, a in self.alerts.items() if a.state in _OPEN
                     and k not in evaluated and (judged is None or k[0] in judged

@@ -27,9 +27,9 @@ T = TypeVar("T")
 REFERENCE_S = 7 * 86400.0  # the answer mix a window's is set against: the week before
 WINDOW_COVERAGE = 0.9  # a window must have rollups for this share of its length
 LONG_WINDOW_S = 1800.0  # windows this long are summed from closed minutes only
-KEPT = 16384  # answers kept for closed minutes and hours (a few per scenario and rule)
-UNASKED_S = 600.0  # past KEPT, answers not asked for this long are past (a scenario is
-# judged at least every five minutes: ``evaluation_interval`` is at most that)
+KEPT = 16384  # answers kept for closed minutes and hours before unasked ones are dropped
+UNASKED_S = 600.0  # answers not asked for this long are past (a scenario is judged at least
+# every five minutes: ``evaluation_interval`` is at most that)
 BASELINE_MIN_S = 86400.0  # a baseline needs this much history, or half its window if shorter
 
 
@@ -47,6 +47,7 @@ class RollupReadings:
         # Answers that change only when a minute or an hour closes, kept until then.
         self._kept: dict[tuple[object, ...], Any] = {}
         self._asked: dict[tuple[object, ...], float] = {}  # when each was last asked for
+        self._limit = KEPT  # how many are kept before the next drop
         self._pending: dict[str, MinuteRow | None] = {}
         self._totals: dict[tuple[str, float, float, bool], Totals] = {}
 
@@ -54,9 +55,11 @@ class RollupReadings:
         self.now = now
         self._pending.clear()
         self._totals.clear()
-        if len(self._kept) > KEPT:  # answers no evaluation asked for lately are past
+        if len(self._kept) > self._limit:  # answers no evaluation asked for lately are past
             self._asked = {k: t for k, t in self._asked.items() if now - t <= UNASKED_S}
             self._kept = {k: self._kept[k] for k in self._asked if k in self._kept}
+            # A big fleet may ask for more in ten minutes: drop again only once it doubles.
+            self._limit = max(KEPT, 2 * len(self._kept))
         return self
 
     def _keep(self, key: tuple[object, ...], make: Callable[[], T]) -> T:

@@ -219,7 +219,7 @@ def samples(raw: Iterable[tuple[dict[str, str], float]], target: Target) -> tupl
                 continue
         # Only the labels ``normalise`` keeps: target labels (job, pod...) would make every
         # endpoint's label sets distinct and defeat its cache.
-        pairs = tuple([(k, metric[k]) for k in LABELS_READ.intersection(metric)])
+        pairs = tuple([(k, v) for k, v in metric.items() if k in LABELS_READ])  # in order
         by_instance[metric.get("instance", "") if keep_instance else ""].append(
             (name, pairs, value))
     out: list[Sample] = []
@@ -289,13 +289,17 @@ class Seen:
         """Where its next read may start, earliest and latest. Earliest: just after the
         oldest of its live replicas' newest scrapes, so a backend that makes scrapes visible
         late (remote write, clock skew) still hands each over. Latest: halfway to the
-        soonest next scrape, which no replica can have made yet; a read sharing its range
-        with other endpoints may start there and so leave out the scrape already taken.
-        With none live, both are ``overlap`` before the last read, or its floor before the
-        first."""
+        soonest next scrape of a live replica, which cannot have been made yet; a read
+        sharing its range with other endpoints may start there and so leave out the scrapes
+        already taken. With a known replica not live (it may be back), the earliest; with
+        none live, both are ``overlap`` before the last read, or its floor before the first.
+        A replica never seen before is found by the read: its scrapes before the start, at
+        most half an interval of them, are not handed out (a new pod's first one or two)."""
         live = self.live(at)
         if live:
             earliest = min(live.values()) + 0.001
+            if len(live) < len(self.newest):
+                return earliest, earliest
             latest = min(ts + self.cadence[i] / 2 if i in self.cadence else ts + 0.001
                          for i, ts in live.items())
             return earliest, max(earliest, latest)
@@ -437,7 +441,7 @@ def shared_start(spans: Sequence[tuple[float, float]]) -> float:
     """Where a read of several endpoints starts, from each one's (earliest, latest) start
     (``Seen.resume``): the latest earliest start where every endpoint allows it, so no
     endpoint's already-taken scrape comes back in the answer (at 15 s scrapes read every
-    5 s, that was half of every answer); else the earliest, which loses nothing."""
+    5 s, that was half of every answer); else the earliest."""
     start = max(earliest for earliest, _ in spans)
     if start <= min(latest for _, latest in spans):
         return start
