@@ -14,7 +14,7 @@ alert resolves; a silence until its end time, even across a resolve.
 from __future__ import annotations
 
 import enum
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from aiops_tui.alerts.evaluate import Evaluated, Key, Plan, Verdict, plan_for, reading
@@ -115,7 +115,7 @@ class Book:
         return {s for s in self._scenarios if self._periods.get(s) != staggered(s, now, every)}
 
     def update(self, evaluated: Mapping[Key, Evaluated], now: float,
-               judged: Container[str] | None = None) -> list[AlertEvent]:
+               judged: Collection[str] | None = None) -> list[AlertEvent]:
         """Take an evaluation of the ``judged`` scenarios (default: all); returns the events
         it made (fired, resolved). An open alert of a judged scenario that was not evaluated
         resolves: its rule stopped applying (the scenario lost its index, evals or app
