@@ -163,3 +163,10 @@ async def test_rows_out_of_view_get_their_newest_cells_only_when_they_come_into_
         assert [c.plain for c in table.get_row("r25")] == ["r25", "new"]
         lines = [table.render_line(y).text for y in range(table.size.height)]
         assert any("r25" in line and "new" in line for line in lines), lines
+        table.defer("r29", newest("r29", "removed"))
+        table.remove_row("r29")  # its deferred cells go with it: a row added again under
+        table.add_row(Text("r29"), Text("fresh"), key="r29")  # its key keeps its own
+        table.move_cursor(row=29)
+        await pilot.pause()
+        assert made == ["r25=new"]
+        assert [c.plain for c in table.get_row("r29")] == ["r29", "fresh"]

@@ -80,8 +80,13 @@ class CellTable(DataTable[Text]):
         self._deferred[row_key] = make
 
     def undefer(self, row_key: str) -> None:
-        """Forget a row's deferred cells: newer ones are in, or the row is gone."""
+        """Forget a row's deferred cells: newer ones are in."""
         self._deferred.pop(row_key, None)
+
+    def remove_row(self, row_key: RowKey | str) -> None:
+        """Textual's, and the row's deferred cells go with it."""
+        self.undefer(row_key.value if isinstance(row_key, RowKey) else row_key)  # type: ignore[arg-type]
+        super().remove_row(row_key)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         if self._deferred:  # rows that came into view get their newest values first

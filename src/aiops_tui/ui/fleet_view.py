@@ -166,7 +166,6 @@ class FleetView(FollowsRunbooks, ActsOnScenario, Screen[None]):
         with self.app.batch_update():
             for gone in [k for k in self._shown if k not in wanted]:
                 table.remove_row(gone)
-                table.undefer(gone)
                 del self._shown[gone]
             changes = {}
             in_view = table.in_view()
