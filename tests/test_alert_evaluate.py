@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from aiops_tui.alerts.book import AlertError, Book, Notice
+from aiops_tui.alerts.book import AlertError, Book, Notice, _rank
 from aiops_tui.alerts.evaluate import evaluate, judge, plan_for, reading
 from aiops_tui.alerts.rules import AlertRules, Rule, load_alerting
 from aiops_tui.config import load_config
 from aiops_tui.config.models import Config, Scenario
+from aiops_tui.signals.status import AlertView
 from aiops_tui.store.db import open_writer
 from tests.conftest import DEMO_CONFIG
 from tests.test_detail import status_of
@@ -291,3 +292,19 @@ def test_a_paged_alert_whose_rule_is_removed_is_resolved_at_the_notifier(demo) -
         "support-chat", missing={"low_traffic": "too few requests"})}, Recorded(),
         back.alerts, 86400.0), 86400.0)
     assert back.notifications(86400.0) == []
+
+
+def test_views_go_by_tier_state_and_age_with_the_unjudged_last() -> None:
+    def view(name: str, tier: str, state: str, since: float | None, why: str = "") -> AlertView:
+        return AlertView(scenario="s", rule=name, tier=tier, state=state, summary="",
+                         value=None, threshold=None, reading="", since=since, unevaluable=why)
+
+    views = [view("unjudged", "page", "inactive", None, "no baseline"),
+             view("review", "review", "resolved", 5.0),
+             view("ticket", "ticket", "firing", 1.0),
+             view("pending", "page", "pending", 10.0),
+             view("newer", "page", "firing", 100.0),
+             view("blind", "page", "firing", 70.0, "no data now"),  # still firing: with them
+             view("older", "page", "firing", 50.0)]
+    assert [v.rule for v in sorted(views, key=_rank)] == [
+        "older", "blind", "newer", "pending", "ticket", "review", "unjudged"]

@@ -14,6 +14,8 @@ alert resolves; a silence until its end time, even across a resolve.
 from __future__ import annotations
 
 import enum
+import math
+import operator
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -83,7 +85,8 @@ class Book:
         self.handling: dict[Key, Handling] = {}
         self.verdicts: dict[Key, Verdict] = {}  # the newest, for its words and threshold
         self._dirty: set[Key] = set()
-        self._views: dict[Key, tuple[tuple[object, ...], AlertView]] = {}
+        # Each view with what it was made from and its place in ``views``' order.
+        self._views: dict[Key, tuple[tuple[object, ...], AlertView, tuple[object, ...]]] = {}
         # Triggered (queued or delivered) and not resolved since; of those, the ones a
         # notifier accepted, which are stored: a restart knows what is open at PagerDuty.
         self._notified: set[Key] = set()
@@ -280,16 +283,21 @@ class Book:
     def view(self, key: Key, now: float, inhibited_by: str | None = None) -> AlertView:
         """The alert as screens show it; reused while nothing in it changed (most of a
         fleet's lines are rules that cannot be judged yet, the same cycle after cycle)."""
+        return self._kept(key, now, inhibited_by)[1]
+
+    def _kept(self, key: Key, now: float, inhibited_by: str | None
+              ) -> tuple[tuple[object, ...], AlertView, tuple[object, ...]]:
+        """What the view is made from, the view, and its rank (``_rank``)."""
         alert, handling = self.alerts.get(key, _QUIET), self.handling.get(key, _UNHANDLED)
         verdict = self.verdicts.get(key)
         mark = (alert, handling, inhibited_by, handling.silenced(now),
                 (verdict.why, verdict.threshold) if verdict else None)
         kept = self._views.get(key)
         if kept is not None and kept[0] == mark:
-            return kept[1]
+            return kept
         made = self._make_view(key, now, inhibited_by)
-        self._views[key] = (mark, made)
-        return made
+        kept = self._views[key] = (mark, made, _rank(made))
+        return kept
 
     def _make_view(self, key: Key, now: float, inhibited_by: str | None) -> AlertView:
         scenario = self.config.scenario(key[0])
@@ -321,11 +329,16 @@ class Book:
     def _view(self, key: Key, now: float, paging: dict[tuple[str, str], str]
               ) -> AlertView | None:
         """The view of ``key``; None for a rule or scenario removed from the config since."""
+        kept = self._entry(key, now, paging)
+        return kept[1] if kept is not None else None
+
+    def _entry(self, key: Key, now: float, paging: dict[tuple[str, str], str]
+               ) -> tuple[tuple[object, ...], AlertView, tuple[object, ...]] | None:
         rule = self.rules.get(key[1])
         if rule is None or key[0] not in self._scenarios:
             return None
         inhibitor = paging.get((key[0], rule.signal)) if rule.tier == "ticket" else None
-        return self.view(key, now, inhibitor)
+        return self._kept(key, now, inhibitor)
 
     def views(self, now: float, every: bool = False) -> list[AlertView]:
         """Alerts worth a line: pending, firing, resolved lately, or unevaluable; sorted by
@@ -334,16 +347,25 @@ class Book:
         paging = self._paging()
         out = []
         for key, alert in self.alerts.items():
-            shown = (every or alert.state in _OPEN or alert.unevaluable
-                     or (alert.state is State.RESOLVED and alert.resolved_at is not None
-                         and now - alert.resolved_at < RESOLVED_SHOWN_S))
-            view = self._view(key, now, paging) if shown else None
-            if view is not None:
-                out.append(view)
-        # Alerts by tier, state and age; the rules that cannot be judged after all of them,
-        # so a fresh store's "not enough history yet" never buries a page.
-        order = {State.FIRING: 0, State.PENDING: 1, State.RESOLVED: 2, State.INACTIVE: 3}
-        out.sort(key=lambda v: (bool(v.unevaluable) and v.state != State.FIRING,
-                                TIERS.index(v.tier), order[State(v.state)],
-                                v.since if v.since is not None else now, v.scenario, v.rule))
-        return out
+            if not (every or alert.state in _OPEN or alert.unevaluable
+                    or (alert.state is State.RESOLVED and alert.resolved_at is not None
+                        and now - alert.resolved_at < RESOLVED_SHOWN_S)):
+                continue
+            kept = self._entry(key, now, paging)
+            if kept is not None:
+                out.append(kept)
+        out.sort(key=operator.itemgetter(2))  # each view's rank is kept with it
+        return [view for _, view, _ in out]
+
+
+_STATE_ORDER = {str(State.FIRING): 0, str(State.PENDING): 1, str(State.RESOLVED): 2,
+                str(State.INACTIVE): 3}
+
+
+def _rank(view: AlertView) -> tuple[object, ...]:
+    """Where a view goes in ``Book.views``: by tier, state and age (one that has not begun
+    after those that have), and the rules that cannot be judged after all of them, so a fresh
+    store's "not enough history yet" never buries a page."""
+    return (bool(view.unevaluable) and view.state != State.FIRING, TIERS.index(view.tier),
+            _STATE_ORDER[view.state], view.since if view.since is not None else math.inf,
+            view.scenario, view.rule)
