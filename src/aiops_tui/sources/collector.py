@@ -74,25 +74,34 @@ def auth_headers(endpoint: Endpoint) -> dict[str, str]:
     return {}
 
 
+def http_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        # No cap on connections: a pool wait would count against an endpoint's own timeout
+        # and mark a healthy endpoint down on a big fleet.
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
+        headers={"User-Agent": "aiops-tui", "Accept": "text/plain, application/json"},
+    )
+
+
 class Collector:
-    """Owns the HTTP client for the life of the console, so connections are reused."""
+    """Owns the HTTP clients for the life of the console, so connections are reused. A query
+    API gets a client of its own: httpx checks every connection in a pool each time a
+    request starts or ends, so one pool for the queries and the feeds' connections made each
+    request pay for both."""
 
     def __init__(self, config: Config, clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.clock = clock
-        self._client = httpx.AsyncClient(
-            follow_redirects=False,
-            # No cap on connections: a pool wait would count against an endpoint's own timeout
-            # and mark a healthy endpoint down on a big fleet.
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
-            headers={"User-Agent": "aiops-tui", "Accept": "text/plain, application/json"},
-        )
+        self._client = http_client()
+        self._clients = [self._client]
         self._order = {(s.id, e.name): i for i, (s, e) in enumerate(
             (s, e) for s in config.scenarios for e in s.endpoints)}
         self.prometheus: PromSource | None = None
         self._targets: list[Target] = []
         if config.source.kind == "prometheus":
-            self.prometheus = PromSource(config.source, self._client,
+            self._clients.append(http_client())
+            self.prometheus = PromSource(config.source, self._clients[-1],
                                          overlap=config.console.interval_s)
             self._targets = [Target(s.id, e) for s in config.scenarios for e in s.endpoints
                              if e.kind in METRICS_KINDS]
@@ -103,7 +112,8 @@ class Collector:
         return self.prometheus.label if self.prometheus else ""
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        for client in self._clients:
+            await client.aclose()
 
     async def collect(self, since: float | None = None) -> Collection:
         """One cycle. ``since``: with a query API, the time before which the store already
