@@ -99,7 +99,8 @@ async def test_only_a_changed_cell_is_rendered_again(monkeypatch) -> None:
 
     class One(App[None]):
         def compose(self) -> ComposeResult:
-            yield CellTable(cursor_type="row")
+            # A fixed column's cells are drawn twice a line, each in its own style.
+            yield CellTable(cursor_type="row", fixed_columns=1)
 
     async with One().run_test(size=(60, 12)) as pilot:
         table = pilot.app.query_one(CellTable)
@@ -109,6 +110,8 @@ async def test_only_a_changed_cell_is_rendered_again(monkeypatch) -> None:
             table.add_row(Text(key), Text("0"), Text("same"), key=key)
         await pilot.pause()
         rendered: list[tuple[int, int]] = []
+        # A render is Textual's, or ``_one_line``'s for a line that fits.
+        monkeypatch.setattr(CellTable, "_one_line", lambda *_: None)
         textual_render = DataTable._render_cell
 
         def counted(self, row_index, column_index, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -123,6 +126,47 @@ async def test_only_a_changed_cell_is_rendered_again(monkeypatch) -> None:
         table.move_cursor(row=1)  # the cursor's row looks different: rendered again
         await pilot.pause()
         assert {r for r, _ in rendered[1:]} == {0, 1}
+
+
+async def test_a_line_that_fits_is_rendered_as_textual_renders_it() -> None:
+    from rich.style import Style
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    from aiops_tui.ui.cell_table import CellTable
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield CellTable(cursor_type="row", fixed_columns=1)
+
+    cells = [Text("plain"), Text("bold red", style="bold red"), Text(""), Text("—", style="dim"),
+             Text.assemble(("▲ ", "yellow"), ("gpt≠cfg", "bold")), Text("全角字", "green"),
+             Text("exactly10!"), Text("too long for the column", style="blue"),
+             Text("right", justify="right"), Text("two\nlines"), Text("a\ttab")]
+    async with One().run_test(size=(60, 12)) as pilot:
+        table = pilot.app.query_one(CellTable)
+        table.add_column("key", key="key", width=4)
+        table.add_column("value", key="value", width=10)
+        for i, cell in enumerate(cells):
+            table.add_row(Text(str(i)), cell, key=str(i))
+        await pilot.pause()
+        fast = 0
+        for row in range(len(cells)):
+            for column in (0, 1):
+                for cursor, hover in ((False, False), (True, False), (False, True)):
+                    for base in (Style(), Style(bgcolor="grey11", color="white")):
+                        width = table.columns[table._column_locations.get_key(column)] \
+                            .get_render_width(table)
+                        value = table.get_cell_at((row, column))
+                        mine = table._one_line(row, column, value, base, width, cursor, hover)
+                        if mine is None:
+                            continue
+                        fast += 1
+                        assert mine == DataTable._render_cell(table, row, column, base, width,
+                                                              cursor, hover), (row, column)
+        # The key column, and every value but the four that are not one line that fits.
+        assert fast == 6 * (len(cells) + len(cells) - 4)
 
 
 async def test_rows_out_of_view_get_their_newest_cells_only_when_they_come_into_view() -> None:
