@@ -150,8 +150,9 @@ class CellTable(DataTable[Text]):
                   width: int, cursor: bool, hover: bool) -> list[list[Segment]] | None:
         """Textual's render of a cell, for the common case of one line of text that fits:
         the same segments, made by the same Rich steps, without the layers around them
-        (``Styled``, ``Padding``, the console's dispatch and wrapping), which cost four
-        fifths of a cell's render. None for anything else, which Textual renders."""
+        (``Styled``, ``Padding``, the console's dispatch and wrapping). Through them, a
+        cycle's 80 to 120 new cells at 200 scenarios took 6-12 ms. None for anything else,
+        which Textual renders."""
         pad = self.cell_padding
         room = width - 2 * pad
         options = self.app.console_options
