@@ -8,6 +8,7 @@ directly.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import time
@@ -112,8 +113,9 @@ class Collector:
         return self.prometheus.label if self.prometheus else ""
 
     async def aclose(self) -> None:
-        for client in self._clients:
-            await client.aclose()
+        async with contextlib.AsyncExitStack() as closing:  # each, whatever the others do
+            for client in self._clients:
+                closing.push_async_callback(client.aclose)
 
     async def collect(self, since: float | None = None) -> Collection:
         """One cycle. ``since``: with a query API, the time before which the store already

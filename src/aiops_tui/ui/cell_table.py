@@ -86,8 +86,11 @@ class CellTable(DataTable[Text]):
         self._deferred.pop(row_key, None)
 
     def remove_row(self, row_key: RowKey | str) -> None:
-        """Textual's, and the row's deferred cells go with it."""
+        """Textual's, and the row's deferred cells go with it. The kept renders go too: the
+        rows below move up, so theirs are made again anyway, and the removed row's would
+        stay for ever."""
         self.undefer(row_key.value if isinstance(row_key, RowKey) else row_key)  # type: ignore[arg-type]
+        self._cells.clear()
         super().remove_row(row_key)
 
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -156,7 +159,10 @@ class CellTable(DataTable[Text]):
         pad = self.cell_padding
         room = width - 2 * pad
         options = self.app.console_options
-        if (not isinstance(value, Text) or room < 1 or value.justify or options.justify
+        # Left to Textual: an empty cell (it substitutes its own), a text that may wrap (Rich
+        # then strips trailing spaces by length, not width), or one with its own ending.
+        if (not isinstance(value, Text) or not value.plain or value.no_wrap is False
+                or value.end != "\n" or room < 1 or value.justify or options.justify
                 or self.rows[self._row_locations.get_key(row_index)].height != 1
                 or value.cell_len > room or "\n" in value.plain or "\t" in value.plain):
             return None
