@@ -55,13 +55,14 @@ def _newest(gauges: Iterable[SeriesPoints]) -> Gauges:
     return out
 
 
-def _gpu_source(gauges: Sequence[SeriesPoints]) -> list[SeriesPoints]:
+def _gpu_source(gauges: Sequence[SeriesPoints]) -> Sequence[SeriesPoints]:
     """GPU gauges from the DCGM exporter when it is there, else from the engine (Triton).
 
-    Both describe the same physical GPUs; adding them up would count each GPU twice.
+    Both describe the same physical GPUs; adding them up would count each GPU twice. Without
+    the exporter, ``gauges`` itself, so their newest values are worked out once.
     """
     dcgm = {g.endpoint for g in gauges if g.metric == "gpu_memory_free_bytes"}
-    return [g for g in gauges if not dcgm or g.endpoint in dcgm]
+    return [g for g in gauges if g.endpoint in dcgm] if dcgm else gauges
 
 
 def _num(value: float) -> float | None:
@@ -95,7 +96,7 @@ def _new_xid(gpus: Sequence[SeriesPoints]) -> float:
 def _capacity(gauges: Sequence[SeriesPoints], every: Gauges, missing: dict[str, str]
               ) -> dict[str, float]:
     sources = _gpu_source(gauges)
-    gpus = _newest(sources)
+    gpus = every if sources is gauges else _newest(sources)
     out = {
         "gpu_util": mean(gpus["gpu_utilization"]),
         "gpu_memory": memory_fraction(gpus["gpu_memory_used_bytes"],

@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import NamedTuple
 
 from aiops_tui.signals.quantile import histogram_quantiles
-from aiops_tui.signals.rates import edges, increase_over, never_cut, points_in
+from aiops_tui.signals.rates import edges, increases_over, never_cut, points_in
 from aiops_tui.store.points import SeriesPoints
 
 Quantiles = tuple[list[float], str]
@@ -68,18 +70,20 @@ def _quantiles(placed: list[_Placed], qs: Sequence[float], start: float, end: fl
     steady = [p for p in placed if p.alike]
     if not steady:
         return nan, "bucket bounds changed inside the window (engine restarted?)"
-    layouts = {frozenset(s.bound for s in p.buckets if not math.isinf(s.bound))  # type: ignore[arg-type]
-               for p in steady}
-    if len(layouts) > 1:
+    if len(steady) > 1 and len({frozenset(s.bound for s in p.buckets  # type: ignore[misc]
+                                          if not math.isinf(s.bound))  # type: ignore[arg-type]
+                                for p in steady}) > 1:
         return nan, "replicas expose different bucket bounds (mid-upgrade?)"
     deltas: dict[float, float] = defaultdict(float)
     for p in steady:
-        span, found = None, None
-        for s, (lo, hi) in zip(p.buckets, p.spans, strict=True):
-            if (lo, hi) != span:  # alike spans: the same edges unless a scrape was missed
-                span, found = (lo, hi), edges(s.ts, lo, hi, start, end)
-            if found is not None:
-                delta = increase_over(found, s.values, lo, hi, s.carry)
+        # Alike spans: the same edges unless a scrape was missed (one group when shared).
+        for (lo, hi), group in groupby(zip(p.buckets, p.spans, strict=True), itemgetter(1)):
+            buckets = [s for s, _ in group]
+            found = edges(buckets[0].ts, lo, hi, start, end)
+            if found is None:
+                continue
+            increases = increases_over(found, [(s.values, s.carry) for s in buckets], lo, hi)
+            for s, delta in zip(buckets, increases, strict=True):
                 if not math.isnan(delta):
                     deltas[s.bound] += delta  # type: ignore[index]
     if not deltas:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -88,15 +88,27 @@ def edges(ts: Sequence[float], lo: int, hi: int, start: float, end: float) -> Ed
 def increase_over(found: Edges, values: Sequence[float], lo: int, hi: int,
                   carry: Sequence[float] = ()) -> float:
     """The increase of the points ``[lo, hi)``, extrapolated to the window's ``found`` edges."""
-    first = values[lo]
-    if carry:
-        result = values[hi - 1] - first + (carry[hi - 1] - carry[lo])
-    else:
-        result = raw_increase(values[lo:hi])
-    sampled, to_start = found.sampled, found.to_start
-    if result > 0 and first >= 0 and sampled * (first / result) < to_start:
-        to_start = sampled * (first / result)  # where the counter would have been zero
-    return result * (sampled + to_start + found.to_end) / sampled
+    return increases_over(found, ((values, carry),), lo, hi)[0]
+
+
+def increases_over(found: Edges, series: Iterable[tuple[Sequence[float], Sequence[float]]],
+                   lo: int, hi: int) -> list[float]:
+    """``increase_over`` for each ``(values, carry)`` of series sampled at the same times (a
+    histogram's buckets): a fleet window has thousands, so the loop is one call, not one
+    each."""
+    sampled, to_start, to_end = found.sampled, found.to_start, found.to_end
+    whole = sampled + to_start + to_end
+    last = hi - 1
+    out = []
+    for values, carry in series:
+        first = values[lo]
+        result = (values[last] - first + (carry[last] - carry[lo]) if carry
+                  else raw_increase(values[lo:hi]))
+        if result > 0 and first >= 0 and (cut := sampled * (first / result)) < to_start:
+            out.append(result * (sampled + cut + to_end) / sampled)  # zero reached: cut there
+        else:
+            out.append(result * whole / sampled)
+    return out
 
 
 def never_cut(values: Sequence[float], lo: int, hi: int, carry: Sequence[float] = ()) -> bool:
