@@ -71,9 +71,11 @@ def scaled(scenarios: int, via: str | None) -> dict:
     doc = week_store.fleet_config(scenarios, INTERVAL_S).model_dump(mode="json",
                                                                      exclude_none=True)
     for i, scenario in enumerate(doc["scenarios"]):
-        if i >= DEMO_SCENARIOS:
-            scenario.pop("evals", None)
-            scenario.pop("index", None)
+        for feed in ("evals", "index"):
+            if i >= DEMO_SCENARIOS:
+                scenario.pop(feed, None)
+            elif feed in scenario:
+                scenario[feed].pop("interval", None)  # read as often as by default
         if via:
             for endpoint in scenario["endpoints"]:
                 if endpoint["kind"] in METRICS_KINDS:

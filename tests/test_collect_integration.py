@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import threading
+from collections import defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
 
+from aiops_tui.config.models import Config
 from aiops_tui.demo.fleet import DemoFleet
 from aiops_tui.runtime import Mode, Runtime
 from aiops_tui.signals.status import FleetSnapshot
-from tests.conftest import relaxed
+from aiops_tui.sources.collector import Collector
+from aiops_tui.sources.scrape import State
+from tests.conftest import free_port, relaxed
 
 
 class SteppedClock:
@@ -96,3 +103,103 @@ async def test_same_seed_same_numbers(demo_config, tmp_path: Path) -> None:
         pictures.append([(s.p95_s, s.error_rate, s.tokens_in_per_min, s.gpu_util)
                          for s in snapshot.scenarios])
     assert pictures[0] == pictures[1]
+
+
+def every_feed(config: Config, interval: float, dead: str | None = None) -> Config:
+    """``config`` with each feed read every ``interval``; the ``dead`` scenario's eval feed
+    moved to a port nothing listens on."""
+    data = config.model_dump(mode="json")
+    for scenario in data["scenarios"]:
+        for feed in ("evals", "index"):
+            if scenario.get(feed):
+                scenario[feed]["interval"] = interval
+        if scenario["id"] == dead:
+            scenario["evals"]["url"] = f"http://127.0.0.1:{free_port()}/evals"
+    return Config.model_validate(data)
+
+
+async def test_feeds_are_read_once_per_their_interval_spread_out_and_again_after_a_failure(
+        demo_config, tmp_path: Path) -> None:
+    clock = SteppedClock()
+    fleet = DemoFleet(relaxed(demo_config), seed=3, clock=clock)
+    config = every_feed(fleet.start(ephemeral=True), 60.0, dead="doc-search")
+    collector = Collector(config, clock)
+    reads: dict[tuple[str, str], list[float]] = defaultdict(list)
+    documents: dict[str, list[float]] = defaultdict(list)
+    try:
+        for _ in range(30):  # 150 s
+            collection = await collector.collect()
+            assert len(collection.feeds) == 7  # every feed, as last read
+            for feed in collection.feeds:
+                if feed.at == collection.at:
+                    reads[(feed.scenario, feed.feed)].append(feed.at)
+            for scenario in collection.eval_runs:
+                documents[scenario].append(collection.at)
+            clock.now += 5
+    finally:
+        await collector.aclose()
+        fleet.stop()
+    start = min(min(times) for times in reads.values())
+    healthy = {key: times for key, times in reads.items() if key != ("doc-search", "evals")}
+    for key, times in healthy.items():
+        # The first cycle, then the feed's own point in each minute: 60 s apart after that.
+        assert times[0] == start and 3 <= len(times) <= 4, (key, times)
+        assert all(b - a == 60 for a, b in pairwise(times[1:])), (key, times)
+    # Spread: the feeds are not all read again in one cycle.
+    assert len({times[1] for times in healthy.values()}) > 1
+    # Only a read hands over documents.
+    assert documents["support-chat"] == reads[("support-chat", "evals")]
+    # A failed read is tried again the next cycle.
+    assert len(reads[("doc-search", "evals")]) == 30
+    dead = next(f for f in collection.feeds if (f.scenario, f.feed) == ("doc-search", "evals"))
+    assert dead.state is State.DOWN
+
+
+class Feed(BaseHTTPRequestHandler):
+    """An eval feed with no runs yet, or, once ``failing``, an HTTP 500."""
+
+    failing = False
+
+    def do_GET(self) -> None:
+        body = b"{}" if self.failing else b'{"runs": []}'
+        self.send_response(500 if self.failing else 200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+async def test_a_feed_that_stops_answering_is_stale_for_three_of_its_intervals(
+        demo_config, tmp_path: Path) -> None:
+    clock = SteppedClock()
+    fleet = DemoFleet(relaxed(demo_config), seed=3, clock=clock)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Feed)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    data = every_feed(fleet.start(ephemeral=True), 20.0).model_dump(mode="json")
+    data["scenarios"][0]["evals"]["url"] = f"http://127.0.0.1:{server.server_address[1]}/"
+    runtime = Runtime(Config.model_validate(data), tmp_path / "store.duckdb", clock=clock)
+
+    def feed_state(snapshot: FleetSnapshot) -> str:
+        chat = next(s for s in snapshot.scenarios if s.id == "support-chat")
+        return next(e.state for e in chat.endpoints if e.name == "evals feed")
+
+    try:
+        assert feed_state(await cycles(runtime, clock, n=1, step=5)) == "up"
+        read_at = clock.now - 5
+        Feed.failing = True
+        states = []
+        while clock.now - read_at < 90:
+            states.append((clock.now - read_at, feed_state(await runtime.cycle())))
+            clock.now += 5
+        await runtime.aclose()
+    finally:
+        Feed.failing = False
+        server.shutdown()
+        fleet.stop()
+    # Up as last read until it is due again (within its 20 s), then failing: stale until
+    # three of its intervals have passed since its last good read, down after.
+    assert states[0] == (5, "up") and "stale" in {s for age, s in states if age < 60}
+    assert {s for age, s in states if age < 60} <= {"up", "stale"}
+    assert {s for age, s in states if age >= 60} == {"down"}

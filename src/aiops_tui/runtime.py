@@ -574,16 +574,18 @@ class Runtime:
         from aiops_tui.sources.scrape import State
 
         out: dict[str, list[EndpointStatus]] = defaultdict(list)
+        # Each with the time of its data (a query API's newest scrape, a feed's last read) and
+        # how often it is read.
         results = [(r.scenario, r.endpoint, r.kind, r.state, r.reason, r.latency_ms,
-                    r.served_models, r.at) for r in collection.endpoints]
+                    r.served_models, r.at, self.interval) for r in collection.endpoints]
         results += [(f.scenario, f"{f.feed} feed", f.feed, f.state, f.reason, f.latency_ms, None,
-                     collection.at) for f in collection.feeds]
-        horizon = STALE_AFTER_INTERVALS * self.interval
-        for scenario, name, kind, state, reason, latency_ms, served, at in results:
+                     f.at, max(f.every, self.interval)) for f in collection.feeds]
+        for scenario, name, kind, state, reason, latency_ms, served, at, every in results:
             key = (scenario, name)
-            if state in (State.UP, State.SLOW):  # as of its data: a query API's newest scrape
+            if state in (State.UP, State.SLOW):
                 self._last_ok[key] = at
             last_ok = self._last_ok.get(key)
+            horizon = STALE_AFTER_INTERVALS * every
             if state is State.DOWN and last_ok is not None and collection.at - last_ok < horizon:
                 # One missed scrape is not an outage: the values shown are from the last good
                 # one. Down only once the gap outlasts a few intervals.

@@ -22,9 +22,9 @@ from dataclasses import dataclass, replace
 from aiops_tui.alerts.evaluate import Evaluated, Key, Plan, Verdict, plan_for, reading
 from aiops_tui.alerts.lifecycle import Alert, State
 from aiops_tui.alerts.rules import AlertRules, Rule
-from aiops_tui.alerts.stagger import staggered
 from aiops_tui.config.models import Config
 from aiops_tui.signals.status import AlertView
+from aiops_tui.stagger import staggered
 from aiops_tui.store.points import AlertEvent, AlertRow
 
 TIERS = ("page", "ticket", "review")

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from aiops_tui.alerts.rules import COUNTED
-from aiops_tui.alerts.stagger import staggered
 from aiops_tui.config.models import Scenario
 from aiops_tui.signals.counted import counted
 from aiops_tui.signals.shift import kl_divergence, top_moves
 from aiops_tui.signals.units import span
 from aiops_tui.signals.window import Window, from_rollup
+from aiops_tui.stagger import staggered
 from aiops_tui.store.db import Store
 from aiops_tui.store.minutes import HOUR, MINUTE, MinuteRow, combine
 from aiops_tui.store.trailing import Totals, Trailing

@@ -133,10 +133,20 @@ class Owners(Strict):
 
 
 class JsonSource(Strict):
-    """An HTTP endpoint that returns JSON documents (eval runs or an index manifest)."""
+    """An HTTP endpoint that returns JSON documents (eval runs or an index manifest).
+
+    Read every ``interval`` rather than every cycle: eval runs and index builds land minutes
+    to hours apart, and a fleet's hundreds of feeds read every few seconds would cost the
+    console more than its scrapes. At or under the console's interval: every cycle."""
 
     url: HttpUrl
     timeout_s: float = Field(default=2.0, gt=0, le=60)
+    interval: float = Field(default=30.0, ge=0, le=3600, description="YAML may say 1m")
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value)  # type: ignore[arg-type]
 
 
 class HttpControl(Strict):

@@ -29,14 +29,18 @@ from aiops_tui.sources.scrape import (
     collect_endpoint,
     fetch_json,
 )
+from aiops_tui.stagger import staggered
 
 
 @dataclass
 class FeedResult:
-    """Outcome of reading a JSON feed (evals or index manifest) for one scenario."""
+    """Outcome of reading a JSON feed (evals or index manifest) for one scenario: at ``at``,
+    the last time it was read, which is read every ``every`` seconds (``JsonSource``)."""
 
     scenario: str
     feed: str
+    at: float
+    every: float
     state: State = State.UP
     reason: str = ""
     latency_ms: float = 0.0
@@ -98,6 +102,7 @@ class Collector:
         self._clients = [self._client]
         self._order = {(s.id, e.name): i for i, (s, e) in enumerate(
             (s, e) for s in config.scenarios for e in s.endpoints)}
+        self._feeds: dict[tuple[str, str], FeedResult] = {}  # each feed's last read
         self.prometheus: PromSource | None = None
         self._targets: list[Target] = []
         if config.source.kind == "prometheus":
@@ -128,13 +133,12 @@ class Collector:
             for e in s.endpoints
             if self.prometheus is None or e.kind not in METRICS_KINDS
         ]
-        feed_jobs = []
-        for s in self.config.scenarios:
-            if s.evals:
-                feed_jobs.append(self._feed(s.id, "evals", s.evals, EvalRuns, limit))
-            if s.index:
-                feed_jobs.append(self._feed(s.id, "index", s.index, IndexManifest, limit))
-        scraped, feeds, read = await asyncio.gather(
+        feed_jobs = [self._feed(s.id, name, source, model, limit, started)
+                     for s in self.config.scenarios
+                     for name, source, model in (("evals", s.evals, EvalRuns),
+                                                 ("index", s.index, IndexManifest))
+                     if source is not None and self._feed_due(s.id, name, source, started)]
+        scraped, fresh, read = await asyncio.gather(
             asyncio.gather(*endpoint_jobs), asyncio.gather(*feed_jobs), self._query(started, since))
         endpoints = list(scraped)
         out = Collection(at=started)
@@ -144,13 +148,25 @@ class Collector:
         # Config order, as scraping gives: the scenario view lists endpoints in it.
         out.endpoints = sorted(endpoints,
                                key=lambda r: self._order.get((r.scenario, r.endpoint), 0))
-        for feed, document in feeds:
-            out.feeds.append(feed)
+        for feed, document in fresh:
+            self._feeds[(feed.scenario, feed.feed)] = feed
             if isinstance(document, EvalRuns):
                 out.eval_runs[feed.scenario] = document.runs
             elif isinstance(document, IndexManifest):
                 out.manifests[feed.scenario] = document
+        out.feeds = list(self._feeds.values())  # as last read: only a fresh read's documents
         return out
+
+    def _feed_due(self, scenario: str, name: str, source: JsonSource, at: float) -> bool:
+        """Whether a feed is read this cycle: the first time and after a failed read, else
+        once per its ``interval``, at its own point in it (``stagger``), so a fleet's feeds
+        spread over the cycles."""
+        kept = self._feeds.get((scenario, name))
+        every = source.interval
+        return (kept is None or kept.state not in (State.UP, State.SLOW)
+                or every <= self.config.console.interval_s
+                or staggered(f"{scenario}/{name}", at, every)
+                != staggered(f"{scenario}/{name}", kept.at, every))
 
     async def _query(self, at: float, since: float | None) -> Read | None:
         if self.prometheus is None:
@@ -160,8 +176,8 @@ class Collector:
                                              at - interval if since is None else since)
 
     async def _feed(self, scenario: str, name: str, source: JsonSource, model: type,
-                    limit: int) -> tuple[FeedResult, object | None]:
-        result = FeedResult(scenario, name)
+                    limit: int, at: float) -> tuple[FeedResult, object | None]:
+        result = FeedResult(scenario, name, at, source.interval)
         started = time.monotonic()
         document = None
         try:

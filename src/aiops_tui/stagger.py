@@ -1,8 +1,9 @@
 """Each scenario's own point in a period, so work done once per period is spread over it.
 
-A fleet's hundreds of scenarios judged, summed or merged at one instant would make one cycle
-in each period slow and the rest idle. Each scenario moves on at its own sixtieth of the
-period instead (its own second past the minute, minute past the hour), stable across restarts.
+A fleet's hundreds of scenarios judged, summed, merged or read at one instant would make one
+cycle in each period slow and the rest idle. Each scenario (or anything named, such as one of
+its feeds) moves on at its own sixtieth of the period instead (its own second past the
+minute, minute past the hour), stable across restarts.
 """
 
 from __future__ import annotations
