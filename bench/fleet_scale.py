@@ -7,8 +7,9 @@ For each size, the demo fleet's four scenarios are copied round-robin to N scena
 copy's endpoints are the demo fleet's real HTTP servers (``aiops-tui fleet``, its own
 process), so the console does N scenarios' work: N scenarios' pages fetched and parsed, their
 samples stored, their signals and alert rules worked out every cycle. Only the four originals
-keep their eval and index feeds: the fleet is one Python process, and at 1,000 scenarios two
-feeds each would be 400 more requests a second than it can answer here.
+keep their eval and index feeds (read every 30 s, the default) unless ``--all-feeds`` is
+given: then every copy reads its two (three in four have an index), about 12 reads a second
+at 200 scenarios.
 
 - **scrape**: the console (a real ``aiops-tui run`` in a 120x40 pty) scrapes every endpoint.
   Not at 1,000 by default: that is about 1,000 requests a second (pages and probes), which
@@ -64,15 +65,16 @@ DEMO_SCENARIOS = 4  # the originals, which keep their eval and index feeds
 TICK_HZ = os.sysconf("SC_CLK_TCK")
 
 
-def scaled(scenarios: int, via: str | None) -> dict:
+def scaled(scenarios: int, via: str | None, all_feeds: bool = False) -> dict:
     """The demo config's scenarios copied to ``scenarios`` ids (``week_store.fleet_config``:
-    the demo fleet's addresses), feeds kept on the originals only; with ``via`` (a
-    Prometheus base URL), each endpoint is matched there by its own job."""
+    the demo fleet's addresses), feeds kept on the originals only unless ``all_feeds``, read
+    as often as by default; with ``via`` (a Prometheus base URL), each endpoint is matched
+    there by its own job."""
     doc = week_store.fleet_config(scenarios, INTERVAL_S).model_dump(mode="json",
                                                                      exclude_none=True)
     for i, scenario in enumerate(doc["scenarios"]):
         for feed in ("evals", "index"):
-            if i >= DEMO_SCENARIOS:
+            if i >= DEMO_SCENARIOS and not all_feeds:
                 scenario.pop(feed, None)
             elif feed in scenario:
                 scenario[feed].pop("interval", None)  # read as often as by default
@@ -134,13 +136,13 @@ def wait_scraped(base: str, jobs: int, timeout: float) -> float:
     raise TimeoutError(f"Prometheus did not scrape {jobs} jobs twice in {timeout:.0f} s")
 
 
-def live_run(scenarios: int, via: str | None, settle: float, measure: float
-             ) -> dict[str, float | str]:
+def live_run(scenarios: int, via: str | None, settle: float, measure: float,
+             all_feeds: bool = False) -> dict[str, float | str]:
     """One console on ``scenarios`` scenarios, scraping them, or reading them from the
     Prometheus at ``via``."""
     work = Path(tempfile.mkdtemp(prefix=f"aiops-scale-{scenarios}-"))
     try:
-        doc = scaled(scenarios, via)
+        doc = scaled(scenarios, via, all_feeds)
         config = work / "fleet.yaml"
         config.write_text(yaml.safe_dump(doc, sort_keys=False))
         store = work / "store.duckdb"
@@ -227,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=60.0, help="seconds before measuring")
     parser.add_argument("--measure", type=float, default=60.0, help="seconds measured")
     parser.add_argument("--runs", type=int, default=20, help="fleet-view query runs")
+    parser.add_argument("--all-feeds", action="store_true",
+                        help="every copy keeps its eval and index feeds, not only the originals")
     parser.add_argument("--scrape-up-to", type=int, default=200,
                         help="largest size run with the scrape source")
     args = parser.parse_args(argv)
@@ -237,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     print("fleet scale benchmark")
     print(machine())
     print(f"console interval {INTERVAL_S:g} s, settle {args.settle:g} s, measure "
-          f"{args.measure:g} s; Prometheus scrapes every {PROMETHEUS_SCRAPE_S} s")
+          f"{args.measure:g} s; Prometheus scrapes every {PROMETHEUS_SCRAPE_S} s; feeds on "
+          f"{'every copy' if args.all_feeds else 'the originals only'}")
     demo = ROOT / "config" / "demo.yaml"
     fleet = subprocess.Popen([sys.executable, "-m", "aiops_tui", "fleet", "--config", str(demo)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -250,14 +255,15 @@ def main(argv: list[str] | None = None) -> int:
                 for size in args.sizes:
                     print(f"  {size} scenarios, prometheus…", flush=True)
                     rows.append((size, "prometheus", live_run(size, via, args.settle,
-                                                              args.measure)))
+                                                              args.measure, args.all_feeds)))
         for size in args.sizes if "scrape" in modes else []:
             if size > args.scrape_up_to:
                 print(f"  {size} scenarios, scrape: not run (--scrape-up-to "
                       f"{args.scrape_up_to})")
                 continue
             print(f"  {size} scenarios, scrape…", flush=True)
-            rows.append((size, "scrape", live_run(size, None, args.settle, args.measure)))
+            rows.append((size, "scrape", live_run(size, None, args.settle, args.measure,
+                                                  args.all_feeds)))
     finally:
         fleet.terminate()
         fleet.wait(10)
