@@ -201,8 +201,12 @@ class Runtime:
             self._first_read = False
             since = self._missed_from()
         collection = await self._collector.collect(since)
-        # ``_record`` sets ``last`` under the store lock; an ack since may have updated it.
-        snapshot = await asyncio.to_thread(self._record, collection, started)
+        try:
+            # ``_record`` sets ``last`` under the store lock; an ack since may have updated it.
+            snapshot = await asyncio.to_thread(self._record, collection, started)
+        except BaseException:
+            self._collector.unread(collection)  # its feeds' documents were not stored
+            raise
         self._send()
         return snapshot
 

@@ -157,14 +157,21 @@ class Collector:
         out.feeds = list(self._feeds.values())  # as last read: only a fresh read's documents
         return out
 
+    def unread(self, collection: Collection) -> None:
+        """Forget the feeds ``collection`` read, whose documents were not stored: they are
+        read again the next cycle rather than a feed interval later."""
+        for feed in collection.feeds:
+            if feed.at == collection.at:
+                self._feeds.pop((feed.scenario, feed.feed), None)
+
     def _feed_due(self, scenario: str, name: str, source: JsonSource, at: float) -> bool:
-        """Whether a feed is read this cycle: the first time and after a failed read, else
-        once per its ``interval``, at its own point in it (``stagger``), so a fleet's feeds
-        spread over the cycles."""
+        """Whether a feed is read this cycle: the first time, then once per its ``interval``,
+        at its own point in it (``stagger``), so a fleet's feeds spread over the cycles. A
+        failed read waits for its next point too: retried every cycle, the reads that time
+        out on an overloaded feed server would keep it overloaded."""
         kept = self._feeds.get((scenario, name))
         every = source.interval
-        return (kept is None or kept.state not in (State.UP, State.SLOW)
-                or every <= self.config.console.interval_s
+        return (kept is None or every <= self.config.console.interval_s
                 or staggered(f"{scenario}/{name}", at, every)
                 != staggered(f"{scenario}/{name}", kept.at, every))
 
