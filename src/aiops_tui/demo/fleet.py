@@ -51,7 +51,7 @@ class DemoFleet:
         self._control_lock = threading.Lock()
         self.control_requests: list[tuple[str, str, str | None]] = []  # method, path, key
         self._replies: dict[str, tuple[bytes, int, bytes]] = {}  # key → request, answer
-        self._servers: list[ThreadingHTTPServer] = []
+        self._servers: list[_Server] = []
         self._threads: list[threading.Thread] = []
 
     # -- addresses ---------------------------------------------------------------------------
@@ -82,7 +82,7 @@ class DemoFleet:
         """Start serving; returns the config whose URLs point at where the fleet really is."""
         moved: dict[tuple[str, int], tuple[str, int]] = {}
         for (host, port), route in self.routes().items():
-            server = ThreadingHTTPServer((host, 0 if ephemeral else port), _handler(self, route))
+            server = _Server((host, 0 if ephemeral else port), _handler(self, route))
             server.daemon_threads = True
             moved[(host, port)] = server.server_address[:2]  # type: ignore[assignment]
             thread = threading.Thread(target=server.serve_forever, name=f"demo:{port}",
@@ -260,6 +260,14 @@ class DemoFleet:
             if parts[0] == "index" and sim.scenario.versions.index:
                 return 200, "application/json", pages.index_doc(sim)
         return 404, "application/json", b'{"error": "not found"}'
+
+
+class _Server(ThreadingHTTPServer):
+    """A listen backlog of 128, not socketserver's 5: a console reading dozens of feeds from
+    one address at once (a scaled-up fleet's) overflowed five, and the dropped connections'
+    retries outlasted the feeds' timeouts."""
+
+    request_queue_size = 128
 
 
 def _addr(url: str) -> tuple[str, int]:
