@@ -79,7 +79,7 @@ class Book:
                  now: float = 0.0) -> None:
         self.rules: dict[str, Rule] = {r.id: r for r in rules.rules}
         self.config = config
-        self._scenarios = {s.id for s in config.scenarios}
+        self._scenarios = {s.id: s for s in config.scenarios}  # by id: every view looks one up
         self.plan: Plan = plan_for(self.rules.values(), config.scenarios)
         self.alerts: dict[Key, Alert] = {}
         self.handling: dict[Key, Handling] = {}
@@ -300,7 +300,7 @@ class Book:
         return kept
 
     def _make_view(self, key: Key, now: float, inhibited_by: str | None) -> AlertView:
-        scenario = self.config.scenario(key[0])
+        scenario = self._scenarios[key[0]]
         rule = self.rules[key[1]]
         alert, handling = self.alerts.get(key, _QUIET), self.handling.get(key, _UNHANDLED)
         owners = scenario.owners
