@@ -37,7 +37,7 @@ def increase(ts: Sequence[float], values: Sequence[float], start: float, end: fl
     """
     lo, hi = points_in(ts, start, end)
     found = edges(ts, lo, hi, start, end)
-    return math.nan if found is None else increase_over(found, values, lo, hi, carry)
+    return math.nan if found is None else increases_over(found, ((values, carry),), lo, hi)[0]
 
 
 def points_in(ts: Sequence[float], start: float, end: float) -> tuple[int, int]:
@@ -54,7 +54,7 @@ class Edges:
 
     It depends on the samples' times only, so series scraped together (a histogram's buckets)
     share it; the cut where the counter would have been zero depends on each one's values
-    and is made in ``increase_over``.
+    and is made in ``increases_over``.
     """
 
     sampled: float  # last sample's time minus the first's
@@ -85,17 +85,11 @@ def edges(ts: Sequence[float], lo: int, hi: int, start: float, end: float) -> Ed
     return Edges(sampled, to_start, to_end)
 
 
-def increase_over(found: Edges, values: Sequence[float], lo: int, hi: int,
-                  carry: Sequence[float] = ()) -> float:
-    """The increase of the points ``[lo, hi)``, extrapolated to the window's ``found`` edges."""
-    return increases_over(found, ((values, carry),), lo, hi)[0]
-
-
 def increases_over(found: Edges, series: Iterable[tuple[Sequence[float], Sequence[float]]],
                    lo: int, hi: int) -> list[float]:
-    """``increase_over`` for each ``(values, carry)`` of series sampled at the same times (a
-    histogram's buckets): a fleet window has thousands, so the loop is one call, not one
-    each."""
+    """The increase of the points ``[lo, hi)`` of each ``(values, carry)``, extrapolated to the
+    window's ``found`` edges: series sampled at the same times (a histogram's buckets), of
+    which a fleet window has thousands, so the loop is one call, not one each."""
     sampled, to_start, to_end = found.sampled, found.to_start, found.to_end
     whole = sampled + to_start + to_end
     last = hi - 1
@@ -112,7 +106,7 @@ def increases_over(found: Edges, series: Iterable[tuple[Sequence[float], Sequenc
 
 
 def never_cut(values: Sequence[float], lo: int, hi: int, carry: Sequence[float] = ()) -> bool:
-    """Whether ``increase_over`` leaves the start of the points ``[lo, hi)`` uncut wherever
+    """Whether ``increases_over`` leaves the start of the points ``[lo, hi)`` uncut wherever
     the window's edges fall around them: the counter would reach zero further back than any
     edge is extrapolated to (under ``GAP_STEPS`` average steps). Then only the shared
     extrapolation factor depends on the edges, and ratios of such increases (a histogram's
